@@ -1,0 +1,266 @@
+package io.github.slabkit.allocator;
+
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A byte limit shared by any number of allocators: the machine's RAM in miniature. Allocators charge it when
+ * they take memory from the operating system (a new slab) and credit it when they give memory back.
+ *
+ * <p>{@link #tryCharge(long)} never blocks and never reclaims: it is what {@code tryAllocate()} uses.
+ * {@link #charge(long, long, TimeUnit)} first asks every registered {@link Shrinker} to release idle memory,
+ * then waits for credit up to the timeout, asking again each time credit arrives but is not enough.
+ *
+ * <p>Thread safe. Actions in a thread prior to {@link #credit(long)} happen-before a charge in another thread
+ * that succeeds because of that credit.
+ *
+ * {@snippet :
+ * MemoryBudget budget = MemoryBudget.ofBytes("tree-nodes", 8 << 20); // 8 MiB shared by several caches
+ * }
+ */
+public final class MemoryBudget {
+
+  private static final MemoryBudget UNLIMITED_SHARED = new MemoryBudget("unlimited", Long.MAX_VALUE);
+
+  private final String name;
+  private final long limit;
+  private final AtomicLong used = new AtomicLong();
+  private final CopyOnWriteArrayList<Shrinker> shrinkers = new CopyOnWriteArrayList<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition credited = lock.newCondition();
+  /** Threads in {@link #charge}'s wait; read without the lock by {@link #credit} to skip signalling. */
+  private volatile int waiters;
+
+  private MemoryBudget(String name, long limit) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.limit = limit;
+  }
+
+  /**
+   * Returns a new budget with the given limit.
+   *
+   * @param name a name for messages and statistics
+   * @param limitBytes the limit in bytes, positive
+   * @return the budget
+   * @throws IllegalArgumentException if {@code limitBytes <= 0}
+   */
+  public static MemoryBudget ofBytes(String name, long limitBytes) {
+    if (limitBytes <= 0) {
+      throw new IllegalArgumentException(
+          "memory budget '" + name + "': limit must be positive, was " + limitBytes);
+    }
+    return new MemoryBudget(name, limitBytes);
+  }
+
+  /**
+   * Returns a new budget without a limit; it still counts what is charged.
+   *
+   * @param name a name for messages and statistics
+   * @return the budget
+   */
+  public static MemoryBudget unlimited(String name) {
+    return new MemoryBudget(name, Long.MAX_VALUE);
+  }
+
+  /**
+   * Returns the shared unlimited budget that allocators use when none is given.
+   *
+   * @return the default budget
+   */
+  public static MemoryBudget unlimited() {
+    return UNLIMITED_SHARED;
+  }
+
+  /**
+   * Returns the name.
+   *
+   * @return the budget's name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Returns the limit in bytes ({@link Long#MAX_VALUE} when unlimited).
+   *
+   * @return the limit
+   */
+  public long limit() {
+    return limit;
+  }
+
+  /**
+   * Returns the bytes charged now.
+   *
+   * @return the bytes in use
+   */
+  public long used() {
+    return used.get();
+  }
+
+  /**
+   * Returns {@code limit() - used()}, never negative.
+   *
+   * @return the bytes still available
+   */
+  public long available() {
+    return Math.max(0, limit - used.get());
+  }
+
+  /**
+   * Charges {@code bytes} if they fit; never blocks, never reclaims.
+   *
+   * @param bytes the bytes to charge, not negative
+   * @return whether the charge was made
+   */
+  public boolean tryCharge(long bytes) {
+    checkBytes(bytes);
+    for (; ; ) {
+      long u = used.get();
+      long next = u + bytes;
+      if (next > limit || next < 0) {
+        return false;
+      }
+      if (used.compareAndSet(u, next)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Charges {@code bytes}, reclaiming from the shrinkers and waiting for credit up to the timeout.
+   *
+   * @param bytes the bytes to charge, not negative
+   * @param timeout the longest time to wait after reclaim did not suffice; zero means reclaim only
+   * @param unit the unit of {@code timeout}
+   * @return whether the charge was made
+   * @throws InterruptedException if interrupted while waiting; nothing is charged then
+   */
+  @SuppressWarnings("NonAtomicVolatileUpdate") // waiters is written only under lock
+  public boolean charge(long bytes, long timeout, TimeUnit unit) throws InterruptedException {
+    if (tryCharge(bytes)) {
+      return true;
+    }
+    if (bytes > limit) {
+      return false;
+    }
+    long deadline = System.nanoTime() + unit.toNanos(Math.max(0, timeout));
+    for (; ; ) {
+      reclaim(bytes);
+      if (tryCharge(bytes)) {
+        return true;
+      }
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return false;
+      }
+      lock.lockInterruptibly();
+      try {
+        waiters++;
+        try {
+          if (tryCharge(bytes)) {
+            return true;
+          }
+          credited.awaitNanos(remaining);
+        } finally {
+          waiters--;
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (tryCharge(bytes)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Returns {@code bytes} to the budget and wakes threads waiting in {@link #charge}.
+   *
+   * @param bytes the bytes to credit, not negative and not more than is charged
+   * @throws IllegalStateException if more would be credited than is charged (a bookkeeping bug in the
+   *     caller); the budget is unchanged
+   */
+  public void credit(long bytes) {
+    checkBytes(bytes);
+    for (; ; ) {
+      long u = used.get();
+      if (bytes > u) {
+        throw new IllegalStateException(
+            "memory budget '" + name + "': credit of " + bytes + " B exceeds the " + u + " B charged");
+      }
+      if (used.compareAndSet(u, u - bytes)) {
+        break;
+      }
+    }
+    if (waiters > 0) {
+      lock.lock();
+      try {
+        credited.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Asks every registered shrinker to release memory until {@code bytesWanted} bytes are available or all
+   * were asked.
+   *
+   * @param bytesWanted the bytes the caller needs available
+   * @return the bytes the shrinkers credited
+   */
+  public long reclaim(long bytesWanted) {
+    long total = 0;
+    for (Shrinker s : shrinkers) {
+      if (available() >= bytesWanted) {
+        break;
+      }
+      total += s.shrink(bytesWanted - available());
+    }
+    return total;
+  }
+
+  /**
+   * Registers a shrinker that {@link #charge} and {@link #reclaim} will ask for memory.
+   *
+   * @param shrinker the shrinker
+   * @return a registration whose {@code close()} unregisters it
+   */
+  public Registration register(Shrinker shrinker) {
+    Objects.requireNonNull(shrinker, "shrinker");
+    shrinkers.add(shrinker);
+    return () -> shrinkers.remove(shrinker);
+  }
+
+  /**
+   * Returns how many shrinkers are registered.
+   *
+   * @return the count
+   */
+  public int shrinkerCount() {
+    return shrinkers.size();
+  }
+
+  /** A shrinker's registration with a budget; closing it unregisters the shrinker. Idempotent. */
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  private void checkBytes(long bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException(
+          "memory budget '" + name + "': byte count must not be negative, was " + bytes);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "MemoryBudget[" + name + ", used " + used() + " of " + Allocators.bytes(limit) + "]";
+  }
+}
