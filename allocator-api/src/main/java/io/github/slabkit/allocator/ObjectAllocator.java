@@ -95,6 +95,16 @@ public interface ObjectAllocator extends AutoCloseable {
   void free(long handle);
 
   /**
+   * Checks cheaply that {@code handle} is one this allocator could have issued: not {@code 0}, of this
+   * allocator, in its range. It does not prove the handle is live (that is a debug-mode check). Allocators
+   * built on top of another one (a mempool) call it before they keep a handle.
+   *
+   * @param handle the handle to check
+   * @throws InvalidHandleException if the handle cannot be one of this allocator's
+   */
+  void checkHandle(long handle);
+
+  /**
    * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, without blocking or reclaiming.
    *
    * @param dst where the handles are written

@@ -220,6 +220,19 @@ public abstract class ObjectAllocatorContract {
   }
 
   @Test
+  void checkHandleRefusesNullAndForeignHandles() {
+    ObjectAllocator a = allocator();
+    ObjectAllocator b = other();
+    long mine = a.allocate();
+    long foreign = b.allocate();
+    a.checkHandle(mine);
+    assertThrows(InvalidHandleException.class, () -> a.checkHandle(0));
+    assertThrows(InvalidHandleException.class, () -> a.checkHandle(foreign));
+    a.free(mine);
+    b.free(foreign);
+  }
+
+  @Test
   void immediateDoubleFreeIsRejected() {
     if (!detectsImmediateDoubleFree()) {
       return;

@@ -144,6 +144,11 @@ public final class TestAllocator implements ObjectAllocator {
     frees++;
   }
 
+  @Override
+  public void checkHandle(long handle) {
+    slot(handle);
+  }
+
   private int slot(long handle) {
     if (handle == NO_HANDLE) {
       throw new InvalidHandleException(name, handle, "is the null handle; nothing to free");
