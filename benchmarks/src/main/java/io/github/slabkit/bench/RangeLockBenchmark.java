@@ -1,0 +1,77 @@
+package io.github.slabkit.bench;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 4: lock+unlock of an uncontended range (one thread). With {@code ranges = 0} the table is empty;
+ * with 100,000 the table already holds that many locked ranges and the locked range lies between them.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms2g", "-Xmx2g"})
+public class RangeLockBenchmark {
+
+  /** Guava {@code TreeRangeMap} under a monitor. */
+  @State(Scope.Thread)
+  public static class GuavaState {
+    @Param({"0", "100000"})
+    public int ranges;
+
+    SlotRanges slots;
+    GuavaRangeLockTable table;
+
+    @Setup(Level.Trial)
+    public void setUp() throws InterruptedException {
+      slots = new SlotRanges(ranges, 42);
+      table = new GuavaRangeLockTable();
+      for (int i = 0; i < slots.slots(); i++) {
+        if (slots.isOccupied(i)) {
+          table.lock(slots.start(i), slots.end(i));
+        }
+      }
+    }
+  }
+
+  /** For scale: one plain lock. */
+  @State(Scope.Thread)
+  public static class PlainLock {
+    final ReentrantLock lock = new ReentrantLock();
+  }
+
+  @Benchmark
+  public GuavaRangeLockTable guavaRangeLockTable(GuavaState s) throws InterruptedException {
+    int slot = s.slots.peekEmpty();
+    long start = s.slots.start(slot);
+    long end = s.slots.end(slot);
+    s.table.lock(start, end);
+    s.table.unlock(start, end);
+    return s.table;
+  }
+
+  @Benchmark
+  public ReentrantLock reentrantLock(PlainLock s) {
+    s.lock.lock();
+    try {
+      return s.lock;
+    } finally {
+      s.lock.unlock();
+    }
+  }
+}
