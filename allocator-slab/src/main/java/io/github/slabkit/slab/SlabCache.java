@@ -1,0 +1,798 @@
+package io.github.slabkit.slab;
+
+import io.github.slabkit.allocator.AllocationFailedException;
+import io.github.slabkit.allocator.AllocatorClosedException;
+import io.github.slabkit.allocator.AllocatorStatistics;
+import io.github.slabkit.allocator.Allocators;
+import io.github.slabkit.allocator.InvalidHandleException;
+import io.github.slabkit.allocator.MemoryBudget;
+import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.slab.internal.Magazine;
+import io.github.slabkit.slab.internal.MagazineDepot;
+import io.github.slabkit.slab.internal.SlabLayer;
+import io.github.slabkit.slab.internal.ThreadCache;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An off-heap cache of fixed-size objects, after the Linux kernel's {@code kmem_cache} (SLUB): objects live in
+ * slabs of {@code java.lang.foreign} memory and are named by {@code long} handles.
+ *
+ * {@snippet :
+ * ValueLayout.OfLong START = ValueLayout.JAVA_LONG;
+ * try (SlabCache cache = SlabCache.builder("extent-states").objectSize(48).build()) {
+ *   long h = cache.allocate();                          // a handle, never 0
+ *   START.set(cache.memory(h), cache.offset(h), 4096L); // zero-garbage access
+ *   cache.free(h);
+ * }
+ * }
+ *
+ * <h2>Fast path</h2>
+ * A platform thread allocates from and frees into its own magazine (a small array of handles) with no atomic
+ * instruction and no heap allocation; full and empty magazines are exchanged with a shared depot, and only
+ * the depot's misses lock the slab lists. An object freed on another thread goes into the freeing thread's
+ * magazine. Virtual threads use a fixed set of striped magazines (a try-lock each), so millions of them cost
+ * no per-thread memory.
+ *
+ * <h2>Blocking and failure</h2>
+ * <ul>
+ *   <li>{@link #tryAllocate()} never blocks and never reclaims: when no free object is at hand and the budget
+ *       has no room for a new slab, it returns {@code 0}.
+ *   <li>{@link #allocate()} may grow the cache; when the budget is exhausted it asks the budget's shrinkers
+ *       (other caches) to release empty slabs, waits up to the cache's {@code maxWait} for credit, and then
+ *       throws {@link AllocationFailedException}.
+ *   <li>{@link #tryAllocate(long, TimeUnit)} does the same within the timeout and returns {@code 0}.
+ * </ul>
+ *
+ * <h2>Thread safety and memory consistency</h2>
+ * All methods except {@link #close()} may be called from any thread concurrently. Actions in a thread prior
+ * to {@link #free(long)} happen-before actions following the allocation that hands the same object out again,
+ * on any thread. {@code close()} must not race with other calls.
+ *
+ * <h2>Errors</h2>
+ * {@code free(0)}, a handle of another cache, and a handle freed twice in a row throw {@link
+ * InvalidHandleException}; other double frees are detected when the object reaches its slab, counted in
+ * {@link SlabStatistics#doubleFrees()} and ignored (exact detection is a debug option). Use after {@link
+ * #close()} throws {@link AllocatorClosedException}.
+ */
+public final class SlabCache implements ObjectAllocator {
+  private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
+  private static final AtomicInteger TAGS = new AtomicInteger();
+  private static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
+  private static final long SLOT_MASK = MAX_OBJECTS_PER_SLAB - 1;
+  private static final long TAG_MASK = 0xffffL << 48;
+
+  private final String name;
+  private final long objectSize;
+  private final long tagBits;
+  private final int objectsPerSlab;
+  private final SlabLayer layer;
+  private final MagazineDepot depot;
+  private final MemoryBudget budget;
+  private final boolean throwOnLeak;
+  private final int magazineSize;
+  private final MemoryBudget.@Nullable Registration shrinkerRegistration;
+  private volatile boolean closed;
+  private long leakedAtClose;
+
+  private SlabCache(Builder b, int tag, long stride, int objectsPerSlab, long segmentAlignment) {
+    this.name = b.name;
+    this.objectSize = b.objectSize;
+    this.objectsPerSlab = objectsPerSlab;
+    this.budget = b.budget;
+    this.throwOnLeak = b.throwOnLeak;
+    this.magazineSize = b.magazineSize;
+    this.layer =
+        new SlabLayer(
+            b.name,
+            b.objectSize,
+            stride,
+            objectsPerSlab,
+            segmentAlignment,
+            tag,
+            b.budget,
+            b.constructor,
+            b.maxWait.toNanos(),
+            b.maxEmptySlabs);
+    this.tagBits = layer.tag();
+    this.depot = new MagazineDepot(layer, b.magazineSize, b.depotMagazines);
+    this.shrinkerRegistration =
+        b.budget.limit() == Long.MAX_VALUE ? null : b.budget.register(wanted -> shrink());
+  }
+
+  /**
+   * Starts building a cache.
+   *
+   * @param name the name used in statistics, slabinfo and error messages
+   * @return a builder; set at least the object size or layout
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public long objectSize() {
+    return objectSize;
+  }
+
+  /**
+   * Returns the memory budget this cache charges its slabs to.
+   *
+   * @return the budget
+   */
+  public MemoryBudget budget() {
+    return budget;
+  }
+
+  // ---------------------------------------------------------------- allocation fast paths
+
+  @Override
+  public long tryAllocate() {
+    if (closed) {
+      throw closedException("tryAllocate");
+    }
+    if (!Thread.currentThread().isVirtual()) {
+      ThreadCache tc = depot.local();
+      Magazine m = tc.loaded;
+      int c = m.count;
+      if (c > 0) {
+        m.count = --c;
+        tc.countAlloc();
+        return m.handles[c];
+      }
+      return slow(tc, SlabLayer.NOWAIT);
+    }
+    return allocateVirtual(SlabLayer.NOWAIT);
+  }
+
+  @Override
+  public long allocate() {
+    if (closed) {
+      throw closedException("allocate");
+    }
+    long h;
+    if (!Thread.currentThread().isVirtual()) {
+      ThreadCache tc = depot.local();
+      Magazine m = tc.loaded;
+      int c = m.count;
+      if (c > 0) {
+        m.count = --c;
+        tc.countAlloc();
+        return m.handles[c];
+      }
+      h = slow(tc, SlabLayer.BLOCKING);
+    } else {
+      h = allocateVirtual(SlabLayer.BLOCKING);
+    }
+    if (h == NO_HANDLE) {
+      throw failure("1 object of " + objectSize + " B (a new slab of " + layer.slabBytes + " B)");
+    }
+    return h;
+  }
+
+  @Override
+  public long tryAllocate(long timeout, TimeUnit unit) throws InterruptedException {
+    if (closed) {
+      throw closedException("tryAllocate");
+    }
+    long nanos = unit.toNanos(timeout);
+    if (!Thread.currentThread().isVirtual()) {
+      ThreadCache tc = depot.local();
+      Magazine m = tc.loaded;
+      int c = m.count;
+      if (c > 0) {
+        m.count = --c;
+        tc.countAlloc();
+        return m.handles[c];
+      }
+      return depot.allocateSlow(tc, SlabLayer.TIMED, nanos);
+    }
+    ThreadCache s = depot.lockStripe();
+    if (s == null) {
+      return depot.allocateDirect(SlabLayer.TIMED, nanos);
+    }
+    try {
+      return allocateFrom(s, SlabLayer.TIMED, nanos);
+    } finally {
+      s.unlock();
+    }
+  }
+
+  private long slow(ThreadCache tc, int mode) {
+    try {
+      return depot.allocateSlow(tc, mode, 0);
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+  }
+
+  private long allocateVirtual(int mode) {
+    try {
+      ThreadCache s = depot.lockStripe();
+      if (s == null) {
+        return depot.allocateDirect(mode, 0);
+      }
+      try {
+        return allocateFrom(s, mode, 0);
+      } finally {
+        s.unlock();
+      }
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+  }
+
+  private long allocateFrom(ThreadCache s, int mode, long nanos) throws InterruptedException {
+    Magazine m = s.loaded;
+    if (m.count > 0) {
+      s.countAlloc();
+      return m.handles[--m.count];
+    }
+    return depot.allocateSlow(s, mode, nanos);
+  }
+
+  // ---------------------------------------------------------------- free
+
+  @Override
+  public void free(long handle) {
+    if (closed) {
+      throw closedException("free");
+    }
+    if ((handle & TAG_MASK) != tagBits
+        || (handle & SLOT_MASK) >= objectsPerSlab
+        || layer.slabAt(handle) == null) {
+      throw invalid(handle);
+    }
+    if (!Thread.currentThread().isVirtual()) {
+      ThreadCache tc = depot.local();
+      Magazine m = tc.loaded;
+      int c = m.count;
+      if (c > 0 && m.handles[c - 1] == handle) {
+        throw doubleFree(handle);
+      }
+      if (c < magazineSize) {
+        m.handles[c] = handle;
+        m.count = c + 1;
+        tc.countFree();
+        return;
+      }
+      checkNotOnTop(tc.previous, handle);
+      depot.freeSlow(tc, handle);
+      return;
+    }
+    freeVirtual(handle);
+  }
+
+  private void freeVirtual(long handle) {
+    ThreadCache s = depot.lockStripe();
+    if (s == null) {
+      if (!depot.freeDirect(handle)) {
+        throw doubleFree(handle);
+      }
+      return;
+    }
+    try {
+      Magazine m = s.loaded;
+      checkNotOnTop(m, handle);
+      if (m.count < magazineSize) {
+        m.handles[m.count++] = handle;
+        s.countFree();
+      } else {
+        checkNotOnTop(s.previous, handle);
+        depot.freeSlow(s, handle);
+      }
+    } finally {
+      s.unlock();
+    }
+  }
+
+  private void checkNotOnTop(Magazine m, long handle) {
+    if (m.count > 0 && m.handles[m.count - 1] == handle) {
+      throw doubleFree(handle);
+    }
+  }
+
+  @Override
+  public void checkHandle(long handle) {
+    String why = layer.whyInvalid(handle);
+    if (why != null) {
+      throw new InvalidHandleException(name, handle, why);
+    }
+  }
+
+  // ---------------------------------------------------------------- bulk and sheaves
+
+  @Override
+  public boolean tryAllocateBulk(long[] dst, int n) {
+    return bulk(dst, n, SlabLayer.NOWAIT);
+  }
+
+  @Override
+  public void allocateBulk(long[] dst, int n) {
+    if (!bulk(dst, n, SlabLayer.BLOCKING)) {
+      throw failure(n + " objects of " + objectSize + " B in bulk (all or nothing)");
+    }
+  }
+
+  private boolean bulk(long[] dst, int n, int mode) {
+    Allocators.checkBulk(dst, n);
+    if (closed) {
+      throw closedException("allocateBulk");
+    }
+    if (n == 0) {
+      return true;
+    }
+    try {
+      if (!Thread.currentThread().isVirtual()) {
+        return depot.allocateBulk(depot.local(), dst, n, mode, 0);
+      }
+      ThreadCache s = depot.lockStripe();
+      try {
+        return depot.allocateBulk(s, dst, n, mode, 0);
+      } finally {
+        if (s != null) {
+          s.unlock();
+        }
+      }
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+  }
+
+  @Override
+  public void freeBulk(long[] src, int n) {
+    Allocators.checkBulk(src, n);
+    for (int i = 0; i < n; i++) {
+      free(src[i]);
+    }
+  }
+
+  /**
+   * Preallocates a sheaf from which exactly {@code n} allocations cannot fail (the kernel's {@code
+   * kmem_cache_prefill_sheaf}). Blocks and reclaims like {@link #allocate()}.
+   *
+   * @param n the guaranteed number of allocations, at least 1
+   * @return the sheaf; close it to return what was not taken
+   * @throws AllocationFailedException if {@code n} objects could not be had; nothing is held then
+   * @throws IllegalArgumentException if {@code n < 1}
+   */
+  public Sheaf prefill(int n) {
+    long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
+    allocateBulk(handles, n);
+    return new Sheaf(this, handles);
+  }
+
+  /**
+   * Like {@link #prefill(int)} but never blocks and never reclaims.
+   *
+   * @param n the guaranteed number of allocations, at least 1
+   * @return the sheaf, or {@code null} if {@code n} objects are not at hand
+   * @throws IllegalArgumentException if {@code n < 1}
+   */
+  public @Nullable Sheaf tryPrefill(int n) {
+    long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
+    return tryAllocateBulk(handles, n) ? new Sheaf(this, handles) : null;
+  }
+
+  // ---------------------------------------------------------------- access
+
+  @Override
+  public MemorySegment memory(long handle) {
+    return layer.memoryOf(handle);
+  }
+
+  @Override
+  public long offset(long handle) {
+    return layer.offsetOf(handle);
+  }
+
+  @Override
+  public MemorySegment segment(long handle) {
+    checkHandle(handle);
+    return layer.memoryOf(handle).asSlice(layer.offsetOf(handle), objectSize);
+  }
+
+  // ---------------------------------------------------------------- shrink, statistics, close
+
+  /**
+   * Returns idle memory to the operating system: flushes the calling thread's magazines, the virtual-thread
+   * stripes not in use, the magazines of terminated threads and the depot into the slabs, asks live threads
+   * to flush theirs at their next slow-path operation, and releases every empty slab, crediting the budget.
+   *
+   * @return the bytes released
+   */
+  public long shrink() {
+    if (closed) {
+      return 0;
+    }
+    return depot.shrink(!Thread.currentThread().isVirtual());
+  }
+
+  /**
+   * Returns the slabinfo figures and counters.
+   *
+   * @return a snapshot, not atomic across fields under concurrent use
+   */
+  public SlabStatistics slabStatistics() {
+    MagazineDepot.Totals t = depot.totals();
+    SlabLayer.Counts c = layer.counts();
+    long live = t.allocs() - t.frees();
+    long total = (long) c.totalSlabs() * objectsPerSlab;
+    return new SlabStatistics(
+        name,
+        objectSize,
+        layer.stride,
+        objectsPerSlab,
+        layer.slabBytes,
+        live,
+        Math.max(0, c.inUse() - live),
+        total,
+        c.partialSlabs() + c.fullSlabs(),
+        c.totalSlabs(),
+        c.emptySlabs(),
+        t.allocs(),
+        t.frees(),
+        t.allocs() - t.slowAllocs(),
+        t.exchanges(),
+        c.grows(),
+        c.releases(),
+        t.failures(),
+        c.doubleFrees(),
+        (long) c.totalSlabs() * layer.slabBytes,
+        t.threadCaches());
+  }
+
+  @Override
+  public AllocatorStatistics statistics() {
+    SlabStatistics s = slabStatistics();
+    return new AllocatorStatistics(
+        name,
+        objectSize,
+        s.activeObjects(),
+        s.cachedObjects(),
+        s.totalObjects(),
+        s.allocations(),
+        s.frees(),
+        s.failures(),
+        s.bytesCharged());
+  }
+
+  /**
+   * Returns the number of objects that were still allocated when {@link #close()} ran (0 before close).
+   *
+   * @return the leaked objects
+   */
+  public long leakedObjects() {
+    return leakedAtClose;
+  }
+
+  /**
+   * Closes the cache: flushes every magazine, releases every empty slab and unregisters from the budget.
+   * Objects still allocated are a leak: they are reported through {@link System.Logger} as {@code BUG <name>:
+   * ...} and their slabs are kept, never freed while in use; with {@link Builder#throwOnLeak(boolean)} the
+   * call then throws {@link IllegalStateException}. Idempotent. Must not race with other calls.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    depot.drainAllQuiescent();
+    if (shrinkerRegistration != null) {
+      shrinkerRegistration.close();
+    }
+    long leaked = layer.counts().inUse();
+    leakedAtClose = leaked;
+    if (leaked > 0) {
+      String msg =
+          "BUG "
+              + name
+              + ": "
+              + leaked
+              + " objects ("
+              + Allocators.bytes(leaked * layer.stride)
+              + ") still allocated at close(); their slabs are kept, not freed. Free every object before"
+              + " close(), or enable allocation tracking to find where they were allocated";
+      LOG.log(System.Logger.Level.WARNING, msg);
+      if (throwOnLeak) {
+        throw new IllegalStateException(msg);
+      }
+    }
+  }
+
+  int magazineSizeForInfo() {
+    return magazineSize;
+  }
+
+  /**
+   * Returns whether {@link #close()} was called.
+   *
+   * @return whether closed
+   */
+  public boolean isClosed() {
+    return closed;
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private AllocatorClosedException closedException(String op) {
+    return new AllocatorClosedException(name, op);
+  }
+
+  private InvalidHandleException invalid(long handle) {
+    String why = layer.whyInvalid(handle);
+    return new InvalidHandleException(name, handle, why != null ? why : "is not valid here");
+  }
+
+  private InvalidHandleException doubleFree(long handle) {
+    return new InvalidHandleException(
+        name, handle, "was freed twice (double free); it is already free and was not freed again");
+  }
+
+  private AllocationFailedException failure(String request) {
+    return new AllocationFailedException(
+        name,
+        request,
+        layer.slabBytes,
+        budget,
+        "free objects, shrink() caches sharing the budget, or raise the budget's limit");
+  }
+
+  @Override
+  public String toString() {
+    return "SlabCache[" + name + ", " + objectSize + " B objects]";
+  }
+
+  /**
+   * Builds a {@link SlabCache}. Every option has a default; only the object size (or a layout) is required.
+   * Not thread safe.
+   */
+  public static final class Builder {
+    /** Default slab size: 64 KiB, or enough for 8 objects if they are larger. */
+    public static final long DEFAULT_SLAB_BYTES = 64 * 1024;
+
+    /** Objects larger than this belong in an {@code Arena}, not a slab cache. */
+    public static final long MAX_OBJECT_SIZE = 16L << 20;
+
+    private final String name;
+    private long objectSize = -1;
+    private long alignment = 8;
+    private boolean cacheLineAligned;
+    private long slabBytes = -1;
+    private int objectsPerSlab = -1;
+    private @Nullable ObjectConstructor constructor;
+    private MemoryBudget budget = MemoryBudget.unlimited();
+    private Duration maxWait = Duration.ofMillis(100);
+    private int magazineSize = 64;
+    private int maxEmptySlabs = 2;
+    private int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+    private boolean throwOnLeak;
+
+    Builder(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("slab cache name must not be blank");
+      }
+    }
+
+    /**
+     * Sets the object size in bytes. Required unless {@link #layout} is given.
+     *
+     * @param bytes the size, 1 to {@link #MAX_OBJECT_SIZE}
+     * @return this builder
+     */
+    public Builder objectSize(long bytes) {
+      this.objectSize = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the object size and alignment from a layout.
+     *
+     * @param layout the object's layout
+     * @return this builder
+     */
+    public Builder layout(MemoryLayout layout) {
+      this.objectSize = layout.byteSize();
+      this.alignment = Math.max(alignment, layout.byteAlignment());
+      return this;
+    }
+
+    /**
+     * Sets the object alignment (default 8).
+     *
+     * @param bytes a power of two
+     * @return this builder
+     */
+    public Builder alignment(long bytes) {
+      this.alignment = bytes;
+      return this;
+    }
+
+    /**
+     * Aligns every object to a 64-byte cache line, so objects used by different threads never share one
+     * (the kernel's {@code SLAB_HWCACHE_ALIGN}). Default off.
+     *
+     * @param on whether to align to cache lines
+     * @return this builder
+     */
+    public Builder cacheLineAligned(boolean on) {
+      this.cacheLineAligned = on;
+      return this;
+    }
+
+    /**
+     * Sets the bytes of one slab (default {@value #DEFAULT_SLAB_BYTES}, at least one object).
+     *
+     * @param bytes the slab size
+     * @return this builder
+     */
+    public Builder slabSize(long bytes) {
+      this.slabBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the number of objects in one slab instead of the slab size.
+     *
+     * @param n objects per slab, 1 to 2^24
+     * @return this builder
+     */
+    public Builder objectsPerSlab(int n) {
+      this.objectsPerSlab = n;
+      return this;
+    }
+
+    /**
+     * Sets a constructor run once per object when its slab is created.
+     *
+     * @param constructor the constructor
+     * @return this builder
+     */
+    public Builder constructor(ObjectConstructor constructor) {
+      this.constructor = Objects.requireNonNull(constructor, "constructor");
+      return this;
+    }
+
+    /**
+     * Sets the memory budget slabs are charged to (default: unlimited).
+     *
+     * @param budget the budget
+     * @return this builder
+     */
+    public Builder budget(MemoryBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Sets how long {@link SlabCache#allocate()} waits for budget credit after reclaim (default 100 ms).
+     *
+     * @param wait the wait limit, not negative
+     * @return this builder
+     */
+    public Builder maxWait(Duration wait) {
+      if (wait.isNegative()) {
+        throw new IllegalArgumentException(name + ": maxWait must not be negative, was " + wait);
+      }
+      this.maxWait = wait;
+      return this;
+    }
+
+    /**
+     * Sets the number of handles in one magazine (default 64). Larger magazines visit the depot less often
+     * but hold more idle objects per thread.
+     *
+     * @param n handles per magazine, 1 to 4096
+     * @return this builder
+     */
+    public Builder magazineSize(int n) {
+      this.magazineSize = n;
+      return this;
+    }
+
+    /**
+     * Sets how many empty slabs are kept for reuse before further ones go back to the OS (default 2).
+     *
+     * @param n the number kept, at least 0
+     * @return this builder
+     */
+    public Builder maxEmptySlabs(int n) {
+      this.maxEmptySlabs = n;
+      return this;
+    }
+
+    /**
+     * Sets how many full magazines the depot holds (default max(16, 4 x CPUs)).
+     *
+     * @param n depot capacity in magazines, at least 2
+     * @return this builder
+     */
+    public Builder depotMagazines(int n) {
+      this.depotMagazines = n;
+      return this;
+    }
+
+    /**
+     * Makes {@link SlabCache#close()} throw {@link IllegalStateException} when objects leaked (default off:
+     * it reports them through {@link System.Logger}). Tests turn it on.
+     *
+     * @param on whether to throw
+     * @return this builder
+     */
+    public Builder throwOnLeak(boolean on) {
+      this.throwOnLeak = on;
+      return this;
+    }
+
+    /**
+     * Creates the cache. No slab is allocated until the first allocation.
+     *
+     * @return the cache
+     * @throws IllegalArgumentException naming the bad option if the options are inconsistent
+     */
+    public SlabCache build() {
+      String p = "slab cache '" + name + "': ";
+      if (objectSize == -1) {
+        throw new IllegalArgumentException(p + "set objectSize(bytes) or layout(layout)");
+      }
+      if (objectSize <= 0) {
+        throw new IllegalArgumentException(p + "object size must be positive, was " + objectSize);
+      }
+      if (objectSize > MAX_OBJECT_SIZE) {
+        throw new IllegalArgumentException(
+            p + "object size " + objectSize + " B exceeds " + MAX_OBJECT_SIZE
+                + " B; allocate large objects from an Arena instead");
+      }
+      if (alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > 4096) {
+        throw new IllegalArgumentException(
+            p + "alignment must be a power of two up to 4096, was " + alignment);
+      }
+      long align = cacheLineAligned ? Math.max(alignment, 64) : alignment;
+      long stride = (objectSize + align - 1) & -align;
+      int perSlab;
+      if (objectsPerSlab != -1) {
+        if (objectsPerSlab < 1 || objectsPerSlab > MAX_OBJECTS_PER_SLAB) {
+          throw new IllegalArgumentException(
+              p + "objectsPerSlab must be 1 to " + MAX_OBJECTS_PER_SLAB + ", was " + objectsPerSlab);
+        }
+        perSlab = objectsPerSlab;
+      } else if (slabBytes != -1) {
+        if (slabBytes < stride) {
+          throw new IllegalArgumentException(
+              p + "slab size " + slabBytes + " B is smaller than one object (" + stride + " B)");
+        }
+        perSlab = (int) Math.min(MAX_OBJECTS_PER_SLAB, slabBytes / stride);
+      } else {
+        perSlab = (int) Math.max(8, DEFAULT_SLAB_BYTES / stride);
+      }
+      if (stride * perSlab > budget.limit()) {
+        throw new IllegalArgumentException(
+            p + "one slab (" + stride * perSlab + " B) is larger than the budget '" + budget.name()
+                + "' (" + budget.limit() + " B); use smaller slabs or a larger budget");
+      }
+      if (magazineSize < 1 || magazineSize > 4096) {
+        throw new IllegalArgumentException(p + "magazineSize must be 1 to 4096, was " + magazineSize);
+      }
+      if (maxEmptySlabs < 0) {
+        throw new IllegalArgumentException(p + "maxEmptySlabs must not be negative");
+      }
+      if (depotMagazines < 2) {
+        throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
+      }
+      int tag = (TAGS.getAndIncrement() & 0x7fff_ffff) % 0xffff + 1;
+      return new SlabCache(this, tag, stride, perSlab, Math.max(align, 8));
+    }
+  }
+}

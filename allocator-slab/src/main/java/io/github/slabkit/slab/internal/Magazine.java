@@ -1,0 +1,19 @@
+package io.github.slabkit.slab.internal;
+
+/**
+ * A small stack of free object handles (Bonwick's magazine). Owned by one thread or one locked stripe at a
+ * time, or sitting in the depot; never accessed by two threads without a happens-before edge between them
+ * (the depot queue's offer/poll, or a stripe's lock).
+ */
+public final class Magazine {
+  public final long[] handles;
+  public int count;
+
+  public Magazine(int capacity) {
+    this.handles = new long[capacity];
+  }
+
+  public boolean isFull() {
+    return count == handles.length;
+  }
+}

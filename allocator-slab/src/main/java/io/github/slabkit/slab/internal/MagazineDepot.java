@@ -1,0 +1,400 @@
+package io.github.slabkit.slab.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The magazine layer (Bonwick and Adams, "Magazines and Vmem", USENIX 2001): per-thread magazine pairs over
+ * a shared depot of full and empty magazines, over the {@link SlabLayer}.
+ *
+ * <h2>Implementation overview</h2>
+ * A platform thread allocates from and frees into its own {@link ThreadCache} (found through a {@link
+ * ThreadLocal}) with no atomic instruction: the fast path is in {@code SlabCache}. This class holds the slow
+ * paths. When the loaded magazine is empty, the previous one is tried, then a full magazine is taken from
+ * the depot (its empty one given back), and only then is the slab layer locked to refill. A free into two
+ * full magazines pushes one to the depot and takes an empty one; when the depot is full the magazine is
+ * spilled into the slabs. A free on another thread than the allocating one lands in the freeing thread's
+ * magazine, so a producer/consumer pair exchanges whole magazines through the depot.
+ *
+ * <p>Virtual threads do not get a ThreadLocal cache (millions of them would each pin a magazine pair): they
+ * use a fixed array of striped caches, chosen by thread id and taken with a try-lock CAS; when both tried
+ * stripes are busy the operation goes straight to the slab layer.
+ *
+ * <p>Caches of platform threads are kept in a registry so that {@code shrink()} and {@code close()} can
+ * reach them: a terminated owner's magazines are drained by whoever finds it dead; a live owner is asked
+ * (volatile flag) to flush at its next slow-path operation.
+ *
+ * <h2>Memory ordering</h2>
+ * A magazine moves between threads only through the depot's {@link MpmcAtomicArrayQueue} (offer is a release
+ * store of the element, poll an acquire load), through a stripe's lock (CAS acquire, release store), or
+ * through the slab layer's lock; each is a happens-before edge, so the object bytes written before a free are
+ * visible to the thread that next allocates the object.
+ */
+public final class MagazineDepot {
+  private final SlabLayer layer;
+  private final int magazineSize;
+  private final MpmcAtomicArrayQueue<Magazine> fulls;
+  private final MpmcAtomicArrayQueue<Magazine> empties;
+  private final ThreadLocal<ThreadCache> local;
+  private final ThreadCache[] stripes;
+  private final int stripeMask;
+
+  private final ReentrantLock registryLock = new ReentrantLock();
+  private final List<ThreadCache> registry = new ArrayList<>();
+  private int reapAt = 64;
+  private long retiredAllocs;
+  private long retiredFrees;
+  private long retiredSlowAllocs;
+  private long retiredSlowFrees;
+  private long retiredExchanges;
+
+  private final AtomicLong directAllocs = new AtomicLong();
+  private final AtomicLong directFrees = new AtomicLong();
+  private final AtomicLong failures = new AtomicLong();
+
+  public MagazineDepot(SlabLayer layer, int magazineSize, int depotMagazines) {
+    this.layer = layer;
+    this.magazineSize = magazineSize;
+    this.fulls = new MpmcAtomicArrayQueue<>(depotMagazines);
+    this.empties = new MpmcAtomicArrayQueue<>(depotMagazines);
+    int n = Integer.highestOneBit(Math.max(4, Runtime.getRuntime().availableProcessors() * 4) - 1) << 1;
+    this.stripes = new ThreadCache[n];
+    for (int i = 0; i < n; i++) {
+      stripes[i] = new ThreadCache(null, magazineSize);
+    }
+    this.stripeMask = n - 1;
+    this.local = ThreadLocal.withInitial(this::register);
+  }
+
+  public SlabLayer layer() {
+    return layer;
+  }
+
+  /** The calling platform thread's cache. */
+  public ThreadCache local() {
+    return local.get();
+  }
+
+  /** A locked stripe for the calling virtual thread, or null if the two tried are busy. */
+  public @Nullable ThreadCache lockStripe() {
+    int i = (int) Thread.currentThread().threadId() & stripeMask;
+    ThreadCache s = stripes[i];
+    if (s.tryLock()) {
+      return s;
+    }
+    s = stripes[(i + 1) & stripeMask];
+    return s.tryLock() ? s : null;
+  }
+
+  private ThreadCache register() {
+    ThreadCache tc = new ThreadCache(Thread.currentThread(), magazineSize);
+    registryLock.lock();
+    try {
+      registry.add(tc);
+      if (registry.size() >= reapAt) {
+        reapDeadLocked();
+        reapAt = Math.max(64, registry.size() * 2);
+      }
+    } finally {
+      registryLock.unlock();
+    }
+    return tc;
+  }
+
+  // ---------------------------------------------------------------- slow paths
+
+  /** Allocation when {@code tc.loaded} is empty. Returns 0 if memory could not be had in this mode. */
+  public long allocateSlow(ThreadCache tc, int mode, long timeoutNanos) throws InterruptedException {
+    if (tc.flushRequested) {
+      flush(tc);
+    }
+    Magazine m = tc.loaded;
+    if (m.count == 0) {
+      Magazine p = tc.previous;
+      if (p.count > 0) {
+        tc.previous = m;
+        tc.loaded = p;
+        m = p;
+      } else {
+        Magazine full = fulls.poll();
+        if (full != null) {
+          // When the depot already has enough empty magazines, p is dropped (rare garbage).
+          empties.offer(p);
+          tc.previous = m;
+          tc.loaded = full;
+          m = full;
+          tc.countExchange();
+        } else {
+          int got = layer.take(m.handles, 0, magazineSize, false, mode, timeoutNanos);
+          if (got == 0) {
+            failures.incrementAndGet();
+            return 0;
+          }
+          m.count = got;
+        }
+      }
+    }
+    tc.countSlowAlloc();
+    return m.handles[--m.count];
+  }
+
+  /** Free when {@code tc.loaded} is full. The handle was checked by the caller. */
+  public void freeSlow(ThreadCache tc, long handle) {
+    if (tc.flushRequested) {
+      flush(tc);
+    }
+    Magazine m = tc.loaded;
+    if (m.isFull()) {
+      Magazine p = tc.previous;
+      if (p.count == 0) {
+        tc.previous = m;
+        tc.loaded = p;
+        m = p;
+      } else if (fulls.offer(p)) {
+        Magazine e = empties.poll();
+        if (e == null) {
+          e = new Magazine(magazineSize);
+        }
+        tc.previous = m;
+        tc.loaded = e;
+        m = e;
+        tc.countExchange();
+      } else {
+        // depot full: spill the previous magazine into the slabs and use it as the empty one
+        layer.giveBack(p.handles, p.count);
+        p.count = 0;
+        tc.previous = m;
+        tc.loaded = p;
+        m = p;
+      }
+    }
+    m.handles[m.count++] = handle;
+    tc.countSlowFree();
+  }
+
+  /** Allocation straight from the slab layer, for a virtual thread that found its stripes busy. */
+  public long allocateDirect(int mode, long timeoutNanos) throws InterruptedException {
+    Magazine full = fulls.poll();
+    long h;
+    if (full != null) {
+      h = full.handles[--full.count];
+      if (full.count == 0 || !fulls.offer(full)) {
+        layer.giveBack(full.handles, full.count);
+        full.count = 0;
+        empties.offer(full);
+      }
+    } else {
+      long[] one = new long[1];
+      if (layer.take(one, 0, 1, true, mode, timeoutNanos) == 0) {
+        failures.incrementAndGet();
+        return 0;
+      }
+      h = one[0];
+    }
+    directAllocs.incrementAndGet();
+    return h;
+  }
+
+  /** Free straight into the slab layer; returns false if the layer found it already free. */
+  public boolean freeDirect(long handle) {
+    long[] one = {handle};
+    if (layer.giveBack(one, 1) != 0) {
+      return false;
+    }
+    directFrees.incrementAndGet();
+    return true;
+  }
+
+  // ---------------------------------------------------------------- bulk
+
+  /**
+   * Takes exactly {@code n} objects into {@code dst}, all or nothing: from the caller's magazines, then full
+   * magazines of the depot, then the slab layer (growing per mode). On failure everything taken goes back.
+   */
+  public boolean allocateBulk(@Nullable ThreadCache tc, long[] dst, int n, int mode, long timeoutNanos)
+      throws InterruptedException {
+    int got = 0;
+    if (tc != null) {
+      got = drainInto(tc.loaded, dst, got, n);
+      got = drainInto(tc.previous, dst, got, n);
+    }
+    while (got < n) {
+      Magazine full = fulls.poll();
+      if (full == null) {
+        break;
+      }
+      got = drainInto(full, dst, got, n);
+      if (full.count > 0) {
+        layer.giveBack(full.handles, full.count);
+        full.count = 0;
+      }
+      empties.offer(full);
+    }
+    if (got < n) {
+      got += layer.take(dst, got, n - got, true, mode, timeoutNanos);
+    }
+    if (got < n) {
+      layer.giveBack(dst, got);
+      failures.incrementAndGet();
+      return false;
+    }
+    directAllocs.addAndGet(n);
+    return true;
+  }
+
+  private static int drainInto(Magazine m, long[] dst, int got, int n) {
+    int take = Math.min(m.count, n - got);
+    System.arraycopy(m.handles, m.count - take, dst, got, take);
+    m.count -= take;
+    return got + take;
+  }
+
+  // ---------------------------------------------------------------- shrink, close, statistics
+
+  /** Returns both magazines of {@code tc} to the slabs. Caller owns {@code tc}. */
+  public void flush(ThreadCache tc) {
+    tc.flushRequested = false;
+    flushMagazine(tc.loaded);
+    flushMagazine(tc.previous);
+  }
+
+  private void flushMagazine(Magazine m) {
+    if (m.count > 0) {
+      layer.giveBack(m.handles, m.count);
+      m.count = 0;
+    }
+  }
+
+  /**
+   * Flushes what the caller may touch (its own cache, free stripes, dead threads' caches, the depot), asks
+   * live threads to flush at their next slow path, and releases every empty slab.
+   *
+   * @return the bytes credited to the budget
+   */
+  public long shrink(boolean callerIsPlatform) {
+    if (callerIsPlatform) {
+      flush(local.get());
+    }
+    for (ThreadCache s : stripes) {
+      if (s.tryLock()) {
+        try {
+          flush(s);
+        } finally {
+          s.unlock();
+        }
+      }
+    }
+    registryLock.lock();
+    try {
+      reapDeadLocked();
+      for (ThreadCache tc : registry) {
+        tc.flushRequested = true;
+      }
+    } finally {
+      registryLock.unlock();
+    }
+    drainDepot();
+    return layer.releaseEmpty();
+  }
+
+  /** Drains everything, assuming no other thread uses the cache (close()). */
+  public void drainAllQuiescent() {
+    registryLock.lock();
+    try {
+      for (ThreadCache tc : registry) {
+        flush(tc);
+      }
+    } finally {
+      registryLock.unlock();
+    }
+    for (ThreadCache s : stripes) {
+      flush(s);
+    }
+    drainDepot();
+    layer.releaseEmpty();
+  }
+
+  private void drainDepot() {
+    Magazine m;
+    while ((m = fulls.poll()) != null) {
+      flushMagazine(m);
+      empties.offer(m);
+    }
+  }
+
+  private void reapDeadLocked() {
+    registry.removeIf(
+        tc -> {
+          if (!tc.ownerTerminated()) {
+            return false;
+          }
+          flush(tc);
+          retiredAllocs += tc.allocs;
+          retiredFrees += tc.frees;
+          retiredSlowAllocs += tc.slowAllocs;
+          retiredSlowFrees += tc.slowFrees;
+          retiredExchanges += tc.depotExchanges;
+          return true;
+        });
+  }
+
+  /** Counter totals over every cache, stripe and the direct paths. */
+  public record Totals(
+      long allocs,
+      long frees,
+      long slowAllocs,
+      long slowFrees,
+      long exchanges,
+      long failures,
+      int threadCaches) {}
+
+  public Totals totals() {
+    long a;
+    long f;
+    long sa;
+    long sf;
+    long x;
+    int caches;
+    registryLock.lock();
+    try {
+      a = retiredAllocs;
+      f = retiredFrees;
+      sa = retiredSlowAllocs;
+      sf = retiredSlowFrees;
+      x = retiredExchanges;
+      for (ThreadCache tc : registry) {
+        a += tc.allocsOpaque();
+        f += tc.freesOpaque();
+        sa += tc.slowAllocsOpaque();
+        sf += tc.slowFreesOpaque();
+        x += tc.exchangesOpaque();
+      }
+      caches = registry.size();
+    } finally {
+      registryLock.unlock();
+    }
+    for (ThreadCache s : stripes) {
+      a += s.allocsOpaque();
+      f += s.freesOpaque();
+      sa += s.slowAllocsOpaque();
+      sf += s.slowFreesOpaque();
+      x += s.exchangesOpaque();
+    }
+    a += directAllocs.get();
+    f += directFrees.get();
+    return new Totals(a, f, sa, sf, x, failures.get(), caches);
+  }
+
+  /** Counts frees made by bulk paths outside a thread cache. */
+  public void countDirectFrees(long n) {
+    directFrees.addAndGet(n);
+  }
+
+  public void countFailure() {
+    failures.incrementAndGet();
+  }
+}

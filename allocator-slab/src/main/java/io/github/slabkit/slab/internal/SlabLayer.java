@@ -1,0 +1,476 @@
+package io.github.slabkit.slab.internal;
+
+import io.github.slabkit.allocator.MemoryBudget;
+import io.github.slabkit.slab.ObjectConstructor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The slab layer of one cache: the slabs, their partial / full / empty lists, growth from the operating
+ * system (charged to the budget) and release back to it (credited).
+ *
+ * <h2>Implementation overview</h2>
+ * Like SLUB's per-node lists, every list and every slab's free bitmap is guarded by {@link #lock}; the
+ * per-thread magazines above this layer make taking it rare (once per magazine of objects). Growth charges
+ * the budget and allocates the segment <em>without</em> the lock: a charge may ask the budget's shrinkers,
+ * this cache among them, to release memory, and holding the lock there would deadlock two caches that
+ * shrink each other (the ABBA of lock order). Releasing a slab closes its shared arena, a handshake with
+ * every thread, also outside the lock.
+ *
+ * <h2>Handles</h2>
+ * {@code [tag:16][slab index:24][slot:24]}: the tag names the cache (non-zero, so no handle is 0), the slab
+ * index selects a slot of the two-level {@link #directory}, the slot times the stride is the offset.
+ *
+ * <h2>Memory ordering</h2>
+ * The directory is read without the lock by {@link #slabAt}. A thread holding a handle obtained it through
+ * a chain that starts under the lock after the slab was stored (magazine handoff through the depot queue,
+ * or the user's own synchronisation), so a plain read sees the slab: the store happens-before the read.
+ * Directory chunks are created once under the lock and never replaced.
+ */
+public final class SlabLayer {
+  /** Mode: never wait, never reclaim (GFP_NOWAIT). */
+  public static final int NOWAIT = 0;
+
+  /** Mode: reclaim and wait up to the given time; interruptible. */
+  public static final int TIMED = 1;
+
+  /** Mode: reclaim and wait up to the cache's wait limit, not interruptible. */
+  public static final int BLOCKING = 2;
+
+  static final int SLOT_BITS = 24;
+  static final int INDEX_BITS = 24;
+  static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
+  static final int CHUNK_BITS = 12;
+  static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+  static final int MAX_SLABS = 1 << INDEX_BITS;
+
+  public final String name;
+  public final long objectSize;
+  public final long stride;
+  public final int objectsPerSlab;
+  public final long slabBytes;
+  private final long segmentAlignment;
+  private final long tag;
+  private final MemoryBudget budget;
+  private final @Nullable ObjectConstructor constructor;
+  private final long maxWaitNanos;
+  private final int maxEmptySlabs;
+
+  public final ReentrantLock lock = new ReentrantLock();
+  private final @Nullable Slab[] @Nullable [] directory = new Slab[MAX_SLABS >>> CHUNK_BITS][];
+  private int[] freeIndices = new int[16];
+  private int freeIndexCount;
+  private int nextIndex;
+
+  private @Nullable Slab partial;
+  private @Nullable Slab full;
+  private @Nullable Slab empty;
+  private int partialCount;
+  private int fullCount;
+  private int emptyCount;
+
+  /** Objects handed out of the slabs (to magazines or users). Guarded by lock. */
+  private long inUse;
+
+  private long grows;
+  private long releases;
+  private long doubleFrees;
+  private long badHandles;
+
+  public SlabLayer(
+      String name,
+      long objectSize,
+      long stride,
+      int objectsPerSlab,
+      long segmentAlignment,
+      int tag,
+      MemoryBudget budget,
+      @Nullable ObjectConstructor constructor,
+      long maxWaitNanos,
+      int maxEmptySlabs) {
+    this.name = name;
+    this.objectSize = objectSize;
+    this.stride = stride;
+    this.objectsPerSlab = objectsPerSlab;
+    this.slabBytes = stride * objectsPerSlab;
+    this.segmentAlignment = segmentAlignment;
+    this.tag = (long) tag << (SLOT_BITS + INDEX_BITS);
+    this.budget = budget;
+    this.constructor = constructor;
+    this.maxWaitNanos = maxWaitNanos;
+    this.maxEmptySlabs = maxEmptySlabs;
+  }
+
+  // ---------------------------------------------------------------- handles
+
+  /** Returns the slab a well-formed handle names, or null if none is there now. No lock. */
+  public @Nullable Slab slabAt(long handle) {
+    int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
+    @Nullable Slab[] chunk = directory[index >>> CHUNK_BITS];
+    return chunk == null ? null : chunk[index & (CHUNK_SIZE - 1)];
+  }
+
+  /**
+   * The segment of a live handle; the fast path of {@code memory(h)}. A handle whose slab is gone (stale,
+   * forged) throws NullPointerException here; {@code segment(h)} checks first.
+   */
+  @SuppressWarnings("NullAway") // a live handle's chunk and slab exist (see Memory ordering)
+  public MemorySegment memoryOf(long handle) {
+    int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
+    return directory[index >>> CHUNK_BITS][index & (CHUNK_SIZE - 1)].segment;
+  }
+
+  public long offsetOf(long handle) {
+    return (handle & SLOT_MASK) * stride;
+  }
+
+  /** Why the handle cannot be one of ours, or null if it is well-formed and its slab exists. */
+  public @Nullable String whyInvalid(long handle) {
+    if (handle == 0) {
+      return "is the null handle (0); there is nothing to free";
+    }
+    if ((handle & ~((1L << (SLOT_BITS + INDEX_BITS)) - 1)) != tag) {
+      return "was not allocated by this cache (it belongs to another allocator); free it there";
+    }
+    if ((handle & SLOT_MASK) >= objectsPerSlab) {
+      return "names slot " + (handle & SLOT_MASK) + " but slabs hold " + objectsPerSlab + " objects";
+    }
+    if (slabAt(handle) == null) {
+      return "names a slab that does not exist (released or never allocated): a stale or forged handle";
+    }
+    return null;
+  }
+
+  private long handle(Slab slab, int slot) {
+    return tag | ((long) slab.index << SLOT_BITS) | slot;
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  /**
+   * Takes up to {@code n} objects into {@code dst[pos..pos+n)}, growing when the lists are empty and the
+   * mode allows. Returns how many were taken: fewer than {@code n} only when growth failed (then at least
+   * the ones present were taken) or, if {@code exact} is false, as soon as at least one was taken.
+   */
+  public int take(long[] dst, int pos, int n, boolean exact, int mode, long timeoutNanos)
+      throws InterruptedException {
+    int got = 0;
+    long deadline = System.nanoTime() + timeoutNanos;
+    for (; ; ) {
+      lock.lock();
+      try {
+        got += takeLocked(dst, pos + got, n - got);
+      } finally {
+        lock.unlock();
+      }
+      if (got == n || (got > 0 && !exact)) {
+        return got;
+      }
+      Slab slab = grow(mode, deadline);
+      if (slab == null) {
+        return got;
+      }
+      lock.lock();
+      try {
+        addToList(slab, Slab.EMPTY);
+        grows++;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  private int takeLocked(long[] dst, int pos, int n) {
+    int got = 0;
+    while (got < n) {
+      Slab s = partial;
+      if (s == null) {
+        s = empty;
+        if (s == null) {
+          break;
+        }
+      }
+      int take = Math.min(n - got, s.freeCount);
+      for (int i = 0; i < take; i++) {
+        dst[pos + got + i] = handle(s, s.takeSlot());
+      }
+      got += take;
+      relist(s);
+    }
+    inUse += got;
+    return got;
+  }
+
+  /** Creates a slab outside the lock, charging the budget per mode. Null if the budget refused. */
+  @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the slab; releaseAll closes it
+  private @Nullable Slab grow(int mode, long deadline) throws InterruptedException {
+    if (!charge(mode, deadline)) {
+      return null;
+    }
+    Arena arena = Arena.ofShared();
+    MemorySegment segment;
+    try {
+      segment = arena.allocate(slabBytes, segmentAlignment);
+    } catch (OutOfMemoryError | RuntimeException e) {
+      arena.close();
+      budget.credit(slabBytes);
+      throw e;
+    }
+    if (constructor != null) {
+      for (int i = 0; i < objectsPerSlab; i++) {
+        constructor.construct(segment.asSlice(i * stride, objectSize));
+      }
+    }
+    int index;
+    lock.lock();
+    try {
+      index = newIndex();
+      if (index < 0) {
+        arena.close();
+        budget.credit(slabBytes);
+        throw new IllegalStateException(name + ": more than " + MAX_SLABS + " slabs; use larger slabs");
+      }
+      Slab slab = new Slab(index, arena, segment, objectsPerSlab);
+      @Nullable Slab[] chunk = directory[index >>> CHUNK_BITS];
+      if (chunk == null) {
+        chunk = new Slab[CHUNK_SIZE];
+        directory[index >>> CHUNK_BITS] = chunk;
+      }
+      chunk[index & (CHUNK_SIZE - 1)] = slab;
+      return slab;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean charge(int mode, long deadline) throws InterruptedException {
+    if (budget.tryCharge(slabBytes)) {
+      return true;
+    }
+    if (mode == NOWAIT) {
+      return false;
+    }
+    if (mode == TIMED) {
+      return budget.charge(slabBytes, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+    // BLOCKING: the cache's wait limit, not interruptible (the interrupt is kept for the caller).
+    long until = System.nanoTime() + maxWaitNanos;
+    boolean interrupted = false;
+    try {
+      for (; ; ) {
+        try {
+          return budget.charge(slabBytes, until - System.nanoTime(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private int newIndex() {
+    if (freeIndexCount > 0) {
+      return freeIndices[--freeIndexCount];
+    }
+    return nextIndex < MAX_SLABS ? nextIndex++ : -1;
+  }
+
+  // ---------------------------------------------------------------- free
+
+  /**
+   * Returns {@code src[0..n)} to their slabs. Handles that are already free are counted as double frees and
+   * skipped (the cache stays consistent); the number skipped is returned. Empty slabs beyond the kept limit
+   * are released after the lock is dropped.
+   */
+  public int giveBack(long[] src, int n) {
+    int bad = 0;
+    List<Slab> release = null;
+    lock.lock();
+    try {
+      for (int i = 0; i < n; i++) {
+        long h = src[i];
+        Slab s = slabAt(h);
+        if (s == null || (h & SLOT_MASK) >= s.objects) {
+          badHandles++;
+          bad++;
+          continue;
+        }
+        if (!s.returnSlot((int) (h & SLOT_MASK))) {
+          doubleFrees++;
+          bad++;
+          continue;
+        }
+        inUse--;
+        relist(s);
+      }
+      if (emptyCount > maxEmptySlabs) {
+        release = unlinkEmpty(emptyCount - maxEmptySlabs);
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (release != null) {
+      releaseAll(release);
+    }
+    return bad;
+  }
+
+  /** Whether the slot a handle names is free inside the slab layer (debug and tests). */
+  public boolean isFreeInSlab(long handle) {
+    lock.lock();
+    try {
+      Slab s = slabAt(handle);
+      return s != null && s.isSlotFree((int) (handle & SLOT_MASK));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Releases every empty slab; returns the bytes credited to the budget. */
+  public long releaseEmpty() {
+    List<Slab> release;
+    lock.lock();
+    try {
+      release = unlinkEmpty(emptyCount);
+    } finally {
+      lock.unlock();
+    }
+    return releaseAll(release);
+  }
+
+  private List<Slab> unlinkEmpty(int count) {
+    List<Slab> out = new ArrayList<>(count);
+    while (count-- > 0 && empty != null) {
+      Slab s = empty;
+      unlink(s);
+      @Nullable Slab[] chunk = directory[s.index >>> CHUNK_BITS];
+      if (chunk != null) {
+        chunk[s.index & (CHUNK_SIZE - 1)] = null;
+      }
+      if (freeIndexCount == freeIndices.length) {
+        freeIndices = java.util.Arrays.copyOf(freeIndices, freeIndices.length * 2);
+      }
+      freeIndices[freeIndexCount++] = s.index;
+      releases++;
+      out.add(s);
+    }
+    return out;
+  }
+
+  private long releaseAll(List<Slab> slabs) {
+    long bytes = 0;
+    for (Slab s : slabs) {
+      s.arena.close();
+      budget.credit(slabBytes);
+      bytes += slabBytes;
+    }
+    return bytes;
+  }
+
+  // ---------------------------------------------------------------- lists
+
+  private void relist(Slab s) {
+    int want = s.freeCount == 0 ? Slab.FULL : s.freeCount == s.objects ? Slab.EMPTY : Slab.PARTIAL;
+    if (s.list != want) {
+      unlink(s);
+      addToList(s, want);
+    }
+  }
+
+  private void addToList(Slab s, int list) {
+    s.list = list;
+    s.prev = null;
+    switch (list) {
+      case Slab.EMPTY -> {
+        s.next = empty;
+        if (empty != null) {
+          empty.prev = s;
+        }
+        empty = s;
+        emptyCount++;
+      }
+      case Slab.PARTIAL -> {
+        s.next = partial;
+        if (partial != null) {
+          partial.prev = s;
+        }
+        partial = s;
+        partialCount++;
+      }
+      default -> {
+        s.next = full;
+        if (full != null) {
+          full.prev = s;
+        }
+        full = s;
+        fullCount++;
+      }
+    }
+  }
+
+  private void unlink(Slab s) {
+    Slab p = s.prev;
+    Slab n = s.next;
+    if (n != null) {
+      n.prev = p;
+    }
+    if (p != null) {
+      p.next = n;
+    } else {
+      switch (s.list) {
+        case Slab.EMPTY -> empty = n;
+        case Slab.PARTIAL -> partial = n;
+        case Slab.FULL -> full = n;
+        default -> {}
+      }
+    }
+    switch (s.list) {
+      case Slab.EMPTY -> emptyCount--;
+      case Slab.PARTIAL -> partialCount--;
+      case Slab.FULL -> fullCount--;
+      default -> {}
+    }
+    s.prev = null;
+    s.next = null;
+    s.list = -1;
+  }
+
+  // ---------------------------------------------------------------- statistics and close
+
+  /** A consistent snapshot of the layer's counts, taken under the lock. */
+  public record Counts(
+      long inUse,
+      int partialSlabs,
+      int fullSlabs,
+      int emptySlabs,
+      long grows,
+      long releases,
+      long doubleFrees,
+      long badHandles) {
+    public int totalSlabs() {
+      return partialSlabs + fullSlabs + emptySlabs;
+    }
+  }
+
+  public Counts counts() {
+    lock.lock();
+    try {
+      return new Counts(
+          inUse, partialCount, fullCount, emptyCount, grows, releases, doubleFrees, badHandles);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public long tag() {
+    return tag;
+  }
+}
