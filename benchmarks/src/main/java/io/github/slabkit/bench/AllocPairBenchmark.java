@@ -1,5 +1,6 @@
 package io.github.slabkit.bench;
 
+import io.github.slabkit.slab.SlabCache;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -42,6 +43,7 @@ import org.openjdk.jmh.infra.Blackhole;
 public class AllocPairBenchmark {
   static final int EVENT_LOOP_BATCH = 8192;
 
+  private SlabCache slab;
   private ByteBufAllocator pooled;
   private ByteBufAllocator adaptive;
   private Arena poolArena;
@@ -52,6 +54,7 @@ public class AllocPairBenchmark {
   @Setup(Level.Trial)
   @SuppressWarnings("MustBeClosedChecker") // closed in tearDown(): JMH owns the lifecycle
   public void setUp() {
+    slab = Anchors.slab("bench-pair");
     pooled = Anchors.nettyPooled();
     adaptive = Anchors.nettyAdaptive();
     poolArena = Arena.ofShared();
@@ -66,6 +69,21 @@ public class AllocPairBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     poolArena.close();
+    slab.close();
+  }
+
+  @Benchmark
+  public long slabTryAllocateFree() {
+    long h = slab.tryAllocate();
+    slab.free(h);
+    return h;
+  }
+
+  @Benchmark
+  public long slabAllocateFree() {
+    long h = slab.allocate();
+    slab.free(h);
+    return h;
   }
 
   @Benchmark

@@ -1,5 +1,6 @@
 package io.github.slabkit.bench;
 
+import io.github.slabkit.slab.SlabCache;
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.lang.foreign.Arena;
@@ -12,6 +13,11 @@ final class Anchors {
   static final int SIZE = 64;
 
   private Anchors() {}
+
+  /** The subject: a Slabkit slab cache of 64-byte objects, default options (64 KiB slabs, unlimited budget). */
+  static SlabCache slab(String name) {
+    return SlabCache.builder(name).objectSize(SIZE).build();
+  }
 
   /**
    * Netty's pooled allocator, direct buffers, with the per-thread cache on for all threads (by default
