@@ -141,8 +141,9 @@ public final class SlabCache implements ObjectAllocator {
     if (closed) {
       throw closedException("tryAllocate");
     }
-    if (!Thread.currentThread().isVirtual()) {
-      ThreadCache tc = depot.local();
+    Thread t = Thread.currentThread();
+    if (!t.isVirtual()) {
+      ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
       if (c > 0) {
@@ -161,8 +162,9 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("allocate");
     }
     long h;
-    if (!Thread.currentThread().isVirtual()) {
-      ThreadCache tc = depot.local();
+    Thread t = Thread.currentThread();
+    if (!t.isVirtual()) {
+      ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
       if (c > 0) {
@@ -186,8 +188,9 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("tryAllocate");
     }
     long nanos = unit.toNanos(timeout);
-    if (!Thread.currentThread().isVirtual()) {
-      ThreadCache tc = depot.local();
+    Thread t = Thread.currentThread();
+    if (!t.isVirtual()) {
+      ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
       if (c > 0) {
@@ -253,8 +256,9 @@ public final class SlabCache implements ObjectAllocator {
         || layer.slabAt(handle) == null) {
       throw invalid(handle);
     }
-    if (!Thread.currentThread().isVirtual()) {
-      ThreadCache tc = depot.local();
+    Thread t = Thread.currentThread();
+    if (!t.isVirtual()) {
+      ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
       if (c > 0 && m.handles[c - 1] == handle) {
@@ -333,8 +337,9 @@ public final class SlabCache implements ObjectAllocator {
       return true;
     }
     try {
-      if (!Thread.currentThread().isVirtual()) {
-        return depot.allocateBulk(depot.local(), dst, n, mode, 0);
+      Thread t = Thread.currentThread();
+      if (!t.isVirtual()) {
+        return depot.allocateBulk(depot.local(t), dst, n, mode, 0);
       }
       ThreadCache s = depot.lockStripe();
       try {

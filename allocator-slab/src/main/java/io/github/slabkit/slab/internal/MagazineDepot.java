@@ -40,6 +40,8 @@ public final class MagazineDepot {
   private final MpmcAtomicArrayQueue<Magazine> fulls;
   private final MpmcAtomicArrayQueue<Magazine> empties;
   private final ThreadLocal<ThreadCache> local;
+  private static final int BY_THREAD = 1024;
+  private final @Nullable ThreadCache[] byThread = new ThreadCache[BY_THREAD];
   private final ThreadCache[] stripes;
   private final int stripeMask;
 
@@ -74,9 +76,30 @@ public final class MagazineDepot {
     return layer;
   }
 
-  /** The calling platform thread's cache. */
-  public ThreadCache local() {
-    return local.get();
+  /**
+   * The calling platform thread's cache. A thread-id indexed table answers most lookups with fewer
+   * dependent loads than {@link ThreadLocal#get()}; a slot whose cache belongs to another thread (ids that
+   * collide modulo the table size) falls back to the ThreadLocal.
+   */
+  public ThreadCache local(Thread t) {
+    ThreadCache tc = byThread[(int) t.threadId() & (BY_THREAD - 1)];
+    if (tc != null && tc.owner == t) {
+      return tc;
+    }
+    return localSlow(t);
+  }
+
+  private ThreadCache localSlow(Thread t) {
+    ThreadCache tc = local.get();
+    int i = (int) t.threadId() & (BY_THREAD - 1);
+    ThreadCache cur = byThread[i];
+    // Claim the slot only if it is free or its owner is dead, so two live threads with colliding ids do
+    // not keep overwriting it (one of them uses the ThreadLocal path). A racy plain store is safe: readers
+    // use a cache only if its final owner field is their own thread.
+    if (cur == null || cur.ownerTerminated()) {
+      byThread[i] = tc;
+    }
+    return tc;
   }
 
   /** A locked stripe for the calling virtual thread, or null if the two tried are busy. */
@@ -277,7 +300,7 @@ public final class MagazineDepot {
    */
   public long shrink(boolean callerIsPlatform) {
     if (callerIsPlatform) {
-      flush(local.get());
+      flush(local(Thread.currentThread()));
     }
     for (ThreadCache s : stripes) {
       if (s.tryLock()) {
