@@ -1,10 +1,34 @@
 package io.github.slabkit.bench;
 
-/** Placeholder until the extent tree is installed: the Slabkit part of {@link MemoryFootprint}. */
+import io.github.slabkit.slab.SlabStatistics;
+import java.util.Locale;
+
+/** The Slabkit part of {@link MemoryFootprint}: heap held per state, and off-heap bytes per state. */
 final class ExtentFootprint {
   private ExtentFootprint() {}
 
-  static void report(SlotRanges slots, int n) {
-    System.out.println("Slabkit ExtentTree: not built into this jar yet (" + slots.slots() + " slots, " + n + ")");
+  static void report(SlotRanges slots, int n) throws InterruptedException {
+    long before = MemoryFootprint.settledHeap();
+    try (ExtentFixture f = new ExtentFixture("footprint")) {
+      f.fillDirty(slots);
+      long heap = MemoryFootprint.settledHeap() - before;
+      long states = f.tree.stateCount();
+      SlabStatistics st = f.slab.slabStatistics();
+      long offHeap = st.totalSlabs() * st.slabBytes();
+      MemoryFootprint.report("Slabkit ExtentTree (heap, whole fixture)", n, heap);
+      System.out.printf(
+          Locale.ROOT,
+          "%-40s off-heap %,10d B = %8.1f B/state (%d states; stride %d B, %d objects/slab of %d B;"
+              + " %d in the mempool reserve)%n",
+          "Slabkit ExtentTree (off-heap, slabs)",
+          offHeap,
+          (double) offHeap / states,
+          states,
+          st.stride(),
+          st.objectsPerSlab(),
+          st.slabBytes(),
+          f.pool.reserveLevel());
+      f.tree.clear(0, SlotRanges.SPACE - 1, io.github.slabkit.extent.ExtentBits.DIRTY);
+    }
   }
 }

@@ -3,6 +3,8 @@ package io.github.slabkit.bench;
 import com.google.common.collect.Range;
 import com.google.common.collect.RangeMap;
 import com.google.common.collect.TreeRangeMap;
+import io.github.slabkit.extent.ExtentBits;
+import io.github.slabkit.extent.RangeResult;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -83,6 +86,31 @@ public class ExtentLookupBenchmark {
         }
       }
     }
+  }
+
+  /** The Slabkit extent tree. */
+  public static class SlabkitState extends Keys {
+    ExtentFixture fixture;
+    final RangeResult out = new RangeResult();
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      makeKeys();
+      fixture = new ExtentFixture("bench-lookup").fillDirty(slots);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      fixture.tree.clear(0, SlotRanges.SPACE - 1, ExtentBits.DIRTY);
+      fixture.close();
+    }
+  }
+
+  /** The state containing the offset, copied into a reused {@link RangeResult}. */
+  @Benchmark
+  public RangeResult slabkitStateAt(SlabkitState s) {
+    s.fixture.tree.stateAt(s.nextKey(), s.out);
+    return s.out;
   }
 
   @Benchmark

@@ -3,6 +3,8 @@ package io.github.slabkit.bench;
 import com.google.common.collect.Range;
 import com.google.common.collect.RangeMap;
 import com.google.common.collect.TreeRangeMap;
+import io.github.slabkit.extent.ExtentBits;
+import io.github.slabkit.extent.ExtentTree;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -15,6 +17,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -72,6 +75,42 @@ public class ExtentSetClearBenchmark {
         }
       }
     }
+  }
+
+  /** The Slabkit extent tree. */
+  @State(Scope.Thread)
+  public static class SlabkitState {
+    @Param({"100000"})
+    public int ranges;
+
+    SlotRanges slots;
+    ExtentFixture fixture;
+    ExtentTree tree;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      slots = new SlotRanges(ranges, 42);
+      fixture = new ExtentFixture("bench-setclear").fillDirty(slots);
+      tree = fixture.tree;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      if (tree.stateCount() != ranges) {
+        throw new IllegalStateException("expected " + ranges + " states, have " + tree.stateCount());
+      }
+      tree.clear(0, SlotRanges.SPACE - 1, ExtentBits.DIRTY);
+      fixture.close();
+    }
+  }
+
+  @Benchmark
+  public ExtentTree slabkitSetClear(SlabkitState s) {
+    int a = s.slots.takeEmpty();
+    s.tree.set(s.slots.start(a), s.slots.end(a), ExtentBits.DIRTY);
+    int b = s.slots.takeOccupied();
+    s.tree.clear(s.slots.start(b), s.slots.end(b), ExtentBits.DIRTY);
+    return s.tree;
   }
 
   @Benchmark

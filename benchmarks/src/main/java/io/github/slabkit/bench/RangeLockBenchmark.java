@@ -1,5 +1,6 @@
 package io.github.slabkit.bench;
 
+import io.github.slabkit.extent.ExtentTree;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -49,6 +51,39 @@ public class RangeLockBenchmark {
     }
   }
 
+  /** The Slabkit extent tree, the same ranges locked through its LOCKED bit. */
+  @State(Scope.Thread)
+  public static class SlabkitState {
+    @Param({"0", "100000"})
+    public int ranges;
+
+    SlotRanges slots;
+    ExtentFixture fixture;
+    ExtentTree tree;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      slots = new SlotRanges(ranges, 42);
+      fixture = new ExtentFixture("bench-lock");
+      tree = fixture.tree;
+      for (int i = 0; i < slots.slots(); i++) {
+        if (slots.isOccupied(i)) {
+          tree.lock(slots.start(i), slots.end(i));
+        }
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      for (int i = 0; i < slots.slots(); i++) {
+        if (slots.isOccupied(i)) {
+          tree.unlock(slots.start(i), slots.end(i));
+        }
+      }
+      fixture.close();
+    }
+  }
+
   /** For scale: one plain lock. */
   @State(Scope.Thread)
   public static class PlainLock {
@@ -63,6 +98,16 @@ public class RangeLockBenchmark {
     s.table.lock(start, end);
     s.table.unlock(start, end);
     return s.table;
+  }
+
+  @Benchmark
+  public ExtentTree slabkitLockUnlock(SlabkitState s) {
+    int slot = s.slots.peekEmpty();
+    long start = s.slots.start(slot);
+    long end = s.slots.end(slot);
+    s.tree.lock(start, end);
+    s.tree.unlock(start, end);
+    return s.tree;
   }
 
   @Benchmark
