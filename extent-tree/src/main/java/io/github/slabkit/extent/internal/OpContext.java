@@ -1,0 +1,20 @@
+package io.github.slabkit.extent.internal;
+
+/**
+ * What a thread reuses across tree operations so that they allocate nothing: its preallocation buffer and
+ * its waiter. One per thread (a thread runs one tree operation at a time; a nested one, from a hook that
+ * calls another tree, gets a fresh context).
+ */
+public final class OpContext {
+  /** The preallocated states of the running operation. */
+  public final Prealloc prealloc = new Prealloc();
+
+  /** The thread's waiter for range locks. */
+  public final WaitQueue.Waiter waiter = new WaitQueue.Waiter(Thread.currentThread());
+
+  /** Whether an operation of this thread uses the context now. */
+  public boolean busy;
+
+  /** Creates the context of the current thread. */
+  public OpContext() {}
+}
