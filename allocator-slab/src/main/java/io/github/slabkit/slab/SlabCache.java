@@ -9,6 +9,7 @@ import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.slab.internal.Magazine;
 import io.github.slabkit.slab.internal.MagazineDepot;
+import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
 import io.github.slabkit.slab.internal.ThreadCache;
 import java.lang.foreign.MemoryLayout;
@@ -77,10 +78,15 @@ public final class SlabCache implements ObjectAllocator {
   private final boolean throwOnLeak;
   private final int magazineSize;
   private final MemoryBudget.@Nullable Registration shrinkerRegistration;
+  /** Non-null when debugging is on: every operation then takes the checked slow path. */
+  private final @Nullable SlabDebugger debugger;
+  private final SlabDebug debug;
   private volatile boolean closed;
   private long leakedAtClose;
 
-  private SlabCache(Builder b, int tag, long stride, int objectsPerSlab, long segmentAlignment) {
+  private SlabCache(
+      Builder b, SlabDebug debug, int tag, long stride, long objectOffset, int objectsPerSlab,
+      long segmentAlignment) {
     this.name = b.name;
     this.objectSize = b.objectSize;
     this.objectsPerSlab = objectsPerSlab;
@@ -92,6 +98,7 @@ public final class SlabCache implements ObjectAllocator {
             b.name,
             b.objectSize,
             stride,
+            objectOffset,
             objectsPerSlab,
             segmentAlignment,
             tag,
@@ -101,6 +108,13 @@ public final class SlabCache implements ObjectAllocator {
             b.maxEmptySlabs);
     this.tagBits = layer.tag();
     this.depot = new MagazineDepot(layer, b.magazineSize, b.depotMagazines);
+    this.debug = debug;
+    if (debug.enabled()) {
+      this.debugger = new SlabDebugger(name, layer, debug, b.constructor != null);
+      layer.setDebugger(debugger);
+    } else {
+      this.debugger = null;
+    }
     this.shrinkerRegistration =
         b.budget.limit() == Long.MAX_VALUE ? null : b.budget.register(wanted -> shrink());
   }
@@ -141,6 +155,9 @@ public final class SlabCache implements ObjectAllocator {
     if (closed) {
       throw closedException("tryAllocate");
     }
+    if (debugger != null) {
+      return debugAllocate(SlabLayer.NOWAIT, 0);
+    }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
       ThreadCache tc = depot.local(t);
@@ -163,7 +180,9 @@ public final class SlabCache implements ObjectAllocator {
     }
     long h;
     Thread t = Thread.currentThread();
-    if (!t.isVirtual()) {
+    if (debugger != null) {
+      h = debugAllocate(SlabLayer.BLOCKING, 0);
+    } else if (!t.isVirtual()) {
       ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
@@ -188,6 +207,9 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("tryAllocate");
     }
     long nanos = unit.toNanos(timeout);
+    if (debugger != null) {
+      return debugAllocateTimed(SlabLayer.TIMED, nanos);
+    }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
       ThreadCache tc = depot.local(t);
@@ -209,6 +231,24 @@ public final class SlabCache implements ObjectAllocator {
     } finally {
       s.unlock();
     }
+  }
+
+  private long debugAllocate(int mode, long nanos) {
+    try {
+      return debugAllocateTimed(mode, nanos);
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+  }
+
+  private long debugAllocateTimed(int mode, long nanos) throws InterruptedException {
+    long h = Objects.requireNonNull(debugger).allocate(mode, nanos);
+    if (h == NO_HANDLE) {
+      depot.countFailure();
+    } else {
+      depot.countDirectAllocs(1);
+    }
+    return h;
   }
 
   private long slow(ThreadCache tc, int mode) {
@@ -250,6 +290,11 @@ public final class SlabCache implements ObjectAllocator {
   public void free(long handle) {
     if (closed) {
       throw closedException("free");
+    }
+    if (debugger != null) {
+      debugger.free(handle);
+      depot.countDirectFrees(1);
+      return;
     }
     if ((handle & TAG_MASK) != tagBits
         || (handle & SLOT_MASK) >= objectsPerSlab
@@ -334,6 +379,16 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("allocateBulk");
     }
     if (n == 0) {
+      return true;
+    }
+    if (debugger != null) {
+      for (int i = 0; i < n; i++) {
+        dst[i] = debugAllocate(mode, 0);
+        if (dst[i] == NO_HANDLE) {
+          freeBulk(dst, i);
+          return false;
+        }
+      }
       return true;
     }
     try {
@@ -508,12 +563,58 @@ public final class SlabCache implements ObjectAllocator {
               + " objects ("
               + Allocators.bytes(leaked * layer.stride)
               + ") still allocated at close(); their slabs are kept, not freed. Free every object before"
-              + " close(), or enable allocation tracking to find where they were allocated";
+              + " close()"
+              + (debugger != null
+                  ? "; live objects by allocation site:\n" + debugger.leakSites()
+                  : ", or enable tracking (SlabDebug flag U, -D" + SlabDebug.PROPERTY
+                      + "=U) to see where they were allocated");
       LOG.log(System.Logger.Level.WARNING, msg);
       if (throwOnLeak) {
         throw new IllegalStateException(msg);
       }
     }
+  }
+
+  /**
+   * Returns a leak report for the objects live now ({@code BUG <name>: N objects ... still allocated} and,
+   * with tracking, their allocation sites grouped with counts), or an empty string when none is live. Exact
+   * when no other thread is using the cache.
+   *
+   * @return the report or {@code ""}
+   */
+  public String leakReport() {
+    long live = slabStatistics().activeObjects();
+    if (live <= 0) {
+      return "";
+    }
+    return "BUG "
+        + name
+        + ": "
+        + live
+        + " objects ("
+        + Allocators.bytes(live * layer.stride)
+        + ") still allocated\n"
+        + (debugger != null
+            ? debugger.leakSites()
+            : "  (enable tracking, SlabDebug flag U or -D" + SlabDebug.PROPERTY + "=U, to see allocation sites)\n");
+  }
+
+  /**
+   * Returns the debugging options in force.
+   *
+   * @return the options ({@link SlabDebug#off()} when off)
+   */
+  public SlabDebug debugOptions() {
+    return debug;
+  }
+
+  /**
+   * Returns how many debug reports ({@code BUG ...}) this cache has made.
+   *
+   * @return the count, 0 when debugging is off
+   */
+  public long debugReports() {
+    return debugger == null ? 0 : debugger.reports();
   }
 
   int magazineSizeForInfo() {
@@ -583,6 +684,7 @@ public final class SlabCache implements ObjectAllocator {
     private int maxEmptySlabs = 2;
     private int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     private boolean throwOnLeak;
+    private @Nullable SlabDebug debug;
 
     Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -742,6 +844,18 @@ public final class SlabCache implements ObjectAllocator {
     }
 
     /**
+     * Sets the debugging options (default: those of the system property {@value SlabDebug#PROPERTY} for
+     * this cache's name, else off).
+     *
+     * @param debug the options
+     * @return this builder
+     */
+    public Builder debug(SlabDebug debug) {
+      this.debug = Objects.requireNonNull(debug, "debug");
+      return this;
+    }
+
+    /**
      * Creates the cache. No slab is allocated until the first allocation.
      *
      * @return the cache
@@ -765,7 +879,13 @@ public final class SlabCache implements ObjectAllocator {
             p + "alignment must be a power of two up to 4096, was " + alignment);
       }
       long align = cacheLineAligned ? Math.max(alignment, 64) : alignment;
-      long stride = (objectSize + align - 1) & -align;
+      SlabDebug dbg = debug;
+      if (dbg == null) {
+        dbg = Objects.requireNonNullElse(SlabDebug.fromSystemProperty(name), SlabDebug.off());
+      }
+      long left = SlabDebugger.leftRedZone(dbg, align);
+      long unaligned = left + objectSize + SlabDebugger.rightRedZone(dbg);
+      long stride = (unaligned + align - 1) & -align;
       int perSlab;
       if (objectsPerSlab != -1) {
         if (objectsPerSlab < 1 || objectsPerSlab > MAX_OBJECTS_PER_SLAB) {
@@ -797,7 +917,7 @@ public final class SlabCache implements ObjectAllocator {
         throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
       }
       int tag = (TAGS.getAndIncrement() & 0x7fff_ffff) % 0xffff + 1;
-      return new SlabCache(this, tag, stride, perSlab, Math.max(align, 8));
+      return new SlabCache(this, dbg, tag, stride, left, perSlab, Math.max(align, 8));
     }
   }
 }

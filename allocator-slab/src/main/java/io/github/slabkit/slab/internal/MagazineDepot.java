@@ -155,6 +155,7 @@ public final class MagazineDepot {
           int got = layer.take(m.handles, 0, magazineSize, false, mode, timeoutNanos);
           if (got == 0) {
             failures.incrementAndGet();
+            layer.recordFailure(mode);
             return 0;
           }
           m.count = got;
@@ -419,5 +420,10 @@ public final class MagazineDepot {
 
   public void countFailure() {
     failures.incrementAndGet();
+  }
+
+  /** Counts allocations made outside a thread cache (debug mode). */
+  public void countDirectAllocs(long n) {
+    directAllocs.addAndGet(n);
   }
 }

@@ -54,6 +54,8 @@ public final class SlabLayer {
   public final long stride;
   public final int objectsPerSlab;
   public final long slabBytes;
+  /** Bytes before the object inside its stride: the left red zone in debug mode, else 0. */
+  public final long objectOffset;
   private final long segmentAlignment;
   private final long tag;
   private final MemoryBudget budget;
@@ -86,6 +88,7 @@ public final class SlabLayer {
       String name,
       long objectSize,
       long stride,
+      long objectOffset,
       int objectsPerSlab,
       long segmentAlignment,
       int tag,
@@ -96,6 +99,7 @@ public final class SlabLayer {
     this.name = name;
     this.objectSize = objectSize;
     this.stride = stride;
+    this.objectOffset = objectOffset;
     this.objectsPerSlab = objectsPerSlab;
     this.slabBytes = stride * objectsPerSlab;
     this.segmentAlignment = segmentAlignment;
@@ -126,7 +130,14 @@ public final class SlabLayer {
   }
 
   public long offsetOf(long handle) {
-    return (handle & SLOT_MASK) * stride;
+    return (handle & SLOT_MASK) * stride + objectOffset;
+  }
+
+  /** Debug hook run on every new slab before it is published (poison, red zones). */
+  private @Nullable SlabDebugger debugger;
+
+  public void setDebugger(SlabDebugger debugger) {
+    this.debugger = debugger;
   }
 
   /** Why the handle cannot be one of ours, or null if it is well-formed and its slab exists. */
@@ -182,6 +193,7 @@ public final class SlabLayer {
       } finally {
         lock.unlock();
       }
+      SlabEvents.grow(name, slabBytes, objectsPerSlab);
     }
   }
 
@@ -223,8 +235,12 @@ public final class SlabLayer {
     }
     if (constructor != null) {
       for (int i = 0; i < objectsPerSlab; i++) {
-        constructor.construct(segment.asSlice(i * stride, objectSize));
+        constructor.construct(segment.asSlice(i * stride + objectOffset, objectSize));
       }
+    }
+    SlabDebugger d = debugger;
+    if (d != null) {
+      d.initSlab(segment, objectsPerSlab);
     }
     int index;
     lock.lock();
@@ -371,6 +387,7 @@ public final class SlabLayer {
       s.arena.close();
       budget.credit(slabBytes);
       bytes += slabBytes;
+      SlabEvents.release(name, slabBytes);
     }
     return bytes;
   }
@@ -468,6 +485,12 @@ public final class SlabLayer {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Emits the JFR failure event. */
+  public void recordFailure(int mode) {
+    SlabEvents.failure(
+        name, mode == NOWAIT ? "tryAllocate" : mode == TIMED ? "timed" : "allocate", budget.used(), budget.limit());
   }
 
   public long tag() {

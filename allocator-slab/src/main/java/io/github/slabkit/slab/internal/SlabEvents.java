@@ -1,0 +1,105 @@
+package io.github.slabkit.slab.internal;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/**
+ * JFR events of the slab cache. Each is committed only when a recording enables it ({@code shouldCommit()}),
+ * so with no recording the cost is one check on a slow path; none is on the allocation fast path.
+ */
+public final class SlabEvents {
+  private SlabEvents() {}
+
+  /** A slab was created (charged to the budget). */
+  @Name("io.github.slabkit.SlabGrow")
+  @Label("Slab Grow")
+  @Category({"Slabkit", "Slab"})
+  @Description("A slab cache took a new slab from the operating system")
+  @StackTrace(false)
+  static final class Grow extends Event {
+    @Label("Cache") String cache = "";
+    @Label("Slab Bytes") long slabBytes;
+    @Label("Objects Per Slab") int objects;
+  }
+
+  /** A slab was released (credited to the budget). */
+  @Name("io.github.slabkit.SlabRelease")
+  @Label("Slab Release")
+  @Category({"Slabkit", "Slab"})
+  @Description("A slab cache returned an empty slab to the operating system")
+  @StackTrace(false)
+  static final class Release extends Event {
+    @Label("Cache") String cache = "";
+    @Label("Slab Bytes") long slabBytes;
+  }
+
+  /** An allocation failed for lack of memory. */
+  @Name("io.github.slabkit.AllocationFailure")
+  @Label("Allocation Failure")
+  @Category({"Slabkit", "Slab"})
+  @Description("An allocation returned 0 or threw because the memory budget was exhausted")
+  static final class Failure extends Event {
+    @Label("Cache") String cache = "";
+    @Label("Mode") String mode = "";
+    @Label("Budget Used") long budgetUsed;
+    @Label("Budget Limit") long budgetLimit;
+  }
+
+  /** A debug report (BUG ...). */
+  @Name("io.github.slabkit.SlabDebugReport")
+  @Label("Slab Debug Report")
+  @Category({"Slabkit", "Slab"})
+  @Description("Slab debugging found corruption, a double free, a foreign handle or a leak")
+  static final class DebugReport extends Event {
+    @Label("Cache") String cache = "";
+    @Label("What") String what = "";
+    @Label("Handle") long handle;
+    @Label("Bad Offset") long badOffset;
+  }
+
+  static void grow(String cache, long slabBytes, int objects) {
+    Grow e = new Grow();
+    if (e.shouldCommit()) {
+      e.cache = cache;
+      e.slabBytes = slabBytes;
+      e.objects = objects;
+      e.commit();
+    }
+  }
+
+  static void release(String cache, long slabBytes) {
+    Release e = new Release();
+    if (e.shouldCommit()) {
+      e.cache = cache;
+      e.slabBytes = slabBytes;
+      e.commit();
+    }
+  }
+
+  /** Records a failed allocation. */
+  public static void failure(String cache, String mode, long used, long limit) {
+    Failure e = new Failure();
+    if (e.shouldCommit()) {
+      e.cache = cache;
+      e.mode = mode;
+      e.budgetUsed = used;
+      e.budgetLimit = limit;
+      e.commit();
+    }
+  }
+
+  static void debugReport(String cache, String what, long handle, long badOffset) {
+    DebugReport e = new DebugReport();
+    if (e.shouldCommit()) {
+      e.cache = cache;
+      e.what = what;
+      e.handle = handle;
+      e.badOffset = badOffset;
+      e.commit();
+    }
+  }
+}
