@@ -6,6 +6,8 @@
 @org.jspecify.annotations.NullMarked
 module io.github.slabkit.extent {
   requires transitive io.github.slabkit.allocator;
+  requires transitive io.github.slabkit.slab;
+  requires transitive io.github.slabkit.mempool;
 
   exports io.github.slabkit.extent;
 }

@@ -132,6 +132,24 @@ public final class ExtentTree implements AutoCloseable {
     return memory;
   }
 
+  /**
+   * Returns the slab cache holding the states, if they live in one (the default).
+   *
+   * @return the slab cache, or null
+   */
+  public io.github.slabkit.slab.@Nullable SlabCache slabCache() {
+    return memory instanceof io.github.slabkit.slab.SlabCache c ? c : null;
+  }
+
+  /**
+   * Returns the mempool states come through, if they do (the default).
+   *
+   * @return the mempool, or null
+   */
+  public io.github.slabkit.mempool.@Nullable Mempool mempool() {
+    return pool instanceof io.github.slabkit.mempool.Mempool m ? m : null;
+  }
+
   // ---------------------------------------------------------------- set, clear, convert
 
   /**
@@ -175,7 +193,7 @@ public final class ExtentTree implements AutoCloseable {
     Prealloc pre = ctx.prealloc;
     try {
       refill(pre);
-      lock.lock();
+      lockTree();
       try {
         checkOpen();
         long hint = hint(cached);
@@ -265,7 +283,7 @@ public final class ExtentTree implements AutoCloseable {
     Prealloc pre = ctx.prealloc;
     try {
       refill(pre);
-      lock.lock();
+      lockTree();
       try {
         checkOpen();
         long hint = hint(cached);
@@ -427,7 +445,7 @@ public final class ExtentTree implements AutoCloseable {
     try {
       while (true) {
         refill(pre);
-        lock.lock();
+        lockTree();
         try {
           checkOpen();
           long hint = hint(cached);
@@ -538,7 +556,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public boolean stateAt(long offset, RangeResult out) {
     checkOffset("stateAt", offset);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       long h = states.stateAt(offset);
@@ -556,7 +574,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public int bitsAt(long offset) {
     checkOffset("bitsAt", offset);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       long h = states.stateAt(offset);
@@ -592,7 +610,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
     checkOffset("findFirst", from);
     checkDefined("findFirst", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       long h = states.findFirst(from, bits, hint(cached));
@@ -619,7 +637,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findContiguous(long from, int bits, RangeResult out) {
     checkOffset("findContiguous", from);
     checkDefined("findContiguous", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       long h = states.findFirst(from, bits, 0);
@@ -645,7 +663,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findFirstClear(long from, int bits, RangeResult out) {
     checkOffset("findFirstClear", from);
     checkDefined("findFirstClear", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       if (!states.findFirstClear(from, bits)) {
@@ -682,7 +700,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean rangeHasAll(long start, long end, int bits, @Nullable CachedState cached) {
     checkRange("rangeHasAll", start, end);
     checkQueryBits("rangeHasAll", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       return states.hasAll(start, end, bits, hint(cached));
@@ -703,7 +721,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean rangeHasAny(long start, long end, int bits) {
     checkRange("rangeHasAny", start, end);
     checkQueryBits("rangeHasAny", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       return states.hasAny(start, end, bits);
@@ -721,7 +739,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public int rangeBits(long start, long end) {
     checkRange("rangeBits", start, end);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       return states.rangeBits(start, end);
@@ -767,7 +785,7 @@ public final class ExtentTree implements AutoCloseable {
       @Nullable CachedState cached) {
     checkRange("countBytes", start, searchEnd);
     checkQueryBits("countBytes", bits);
-    lock.lock();
+    lockTree();
     try {
       checkOpen();
       long total = states.count(start, searchEnd, maxBytes, bits, contiguous, hint(cached));
@@ -802,7 +820,7 @@ public final class ExtentTree implements AutoCloseable {
     checkRange("forEach", start, end);
     OpContext ctx = enter();
     try {
-      lock.lock();
+      lockTree();
       try {
         checkOpen();
         return states.forEach(start, end, visitor);
@@ -947,7 +965,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   @Override
   public void close() {
-    lock.lock();
+    lockTree();
     try {
       if (closed) {
         return;
@@ -956,7 +974,7 @@ public final class ExtentTree implements AutoCloseable {
       long nLocked = states.describeLocked(locked, DESCRIBE_MAX);
       if (nLocked > 0 || !waiters.isEmpty()) {
         StringBuilder sb = new StringBuilder(name).append(": cannot close: ");
-        sb.append(nLocked).append(" locked range(s)");
+        sb.append(nLocked).append(" locked state(s)");
         if (nLocked > 0) {
           sb.append(" ").append(locked);
         }
@@ -1017,7 +1035,7 @@ public final class ExtentTree implements AutoCloseable {
     Prealloc pre = ctx.prealloc;
     try {
       refill(pre);
-      lock.lock();
+      lockTree();
       try {
         checkOpen();
         long hint = hint(cached);
@@ -1095,10 +1113,18 @@ public final class ExtentTree implements AutoCloseable {
     }
   }
 
+  private void lockTree() {
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
+    }
+    lock.lock();
+  }
+
   private OpContext enter() {
     if (lock.isHeldByCurrentThread()) {
       throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
     }
+    checkOpen();
     OpContext ctx = CONTEXT.get();
     if (ctx.busy) {
       ctx = new OpContext(); // nested use from a hook of another tree

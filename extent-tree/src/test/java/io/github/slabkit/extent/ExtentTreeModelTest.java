@@ -313,7 +313,7 @@ class ExtentTreeModelTest {
     long runEnd = Long.MAX_VALUE;
     for (int i = c; i < U; i++) {
       if ((model[i] & bits) != 0) {
-        runEnd = i - 1;
+        runEnd = i - 1L;
         break;
       }
     }
@@ -334,7 +334,7 @@ class ExtentTreeModelTest {
     assertEquals(or, tree.rangeBits(s, e), what + ": rangeBits");
     // countBytes, per state like btrfs: stops once the total reaches max.
     for (boolean contig : new boolean[] {false, true}) {
-      long max = 1 + (s % 7) * 5;
+      long max = 1 + (s % 7) * 5L;
       long total = 0;
       long firstByte = -1;
       long last = 0;
