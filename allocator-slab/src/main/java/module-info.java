@@ -7,7 +7,7 @@ module io.github.slabkit.slab {
   requires transitive io.github.slabkit.allocator;
   requires org.jctools.core;
   requires jdk.jfr;
-  requires java.management;
+  requires transitive java.management;
 
   exports io.github.slabkit.slab;
 }

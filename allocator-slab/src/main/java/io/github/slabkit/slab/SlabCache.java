@@ -12,7 +12,13 @@ import io.github.slabkit.slab.internal.MagazineDepot;
 import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
 import io.github.slabkit.slab.internal.ThreadCache;
+import io.github.slabkit.slab.internal.IdleTrimmer;
+import io.github.slabkit.slab.internal.SlabCacheMBean;
 import java.lang.foreign.MemoryLayout;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ScheduledFuture;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
@@ -81,6 +87,9 @@ public final class SlabCache implements ObjectAllocator {
   /** Non-null when debugging is on: every operation then takes the checked slow path. */
   private final @Nullable SlabDebugger debugger;
   private final SlabDebug debug;
+  private final SlabRegistry registry;
+  private final @Nullable ScheduledFuture<?> idleTrim;
+  private @Nullable ObjectName mbeanName;
   private volatile boolean closed;
   private long leakedAtClose;
 
@@ -117,6 +126,21 @@ public final class SlabCache implements ObjectAllocator {
     }
     this.shrinkerRegistration =
         b.budget.limit() == Long.MAX_VALUE ? null : b.budget.register(wanted -> shrink());
+    this.registry = b.registry;
+    registry.add(this);
+    this.idleTrim =
+        b.trimWhenIdle == null
+            ? null
+            : IdleTrimmer.schedule(
+                () -> {
+                  MagazineDepot.Totals t = depot.totals();
+                  return t.allocs() + t.frees();
+                },
+                this::trim,
+                b.trimWhenIdle.toNanos());
+    if (b.jmx) {
+      registerMBean();
+    }
   }
 
   /**
@@ -479,6 +503,39 @@ public final class SlabCache implements ObjectAllocator {
   }
 
   /**
+   * Returns idle memory: the same as {@link #shrink()}, under the name Netty's users know. Can be run
+   * periodically by the builder's {@link Builder#trimWhenIdle(Duration)} policy.
+   *
+   * @return the bytes released
+   */
+  public long trim() {
+    return shrink();
+  }
+
+  /**
+   * Registers this cache's {@link SlabCacheMXBean} with the platform MBean server as {@code
+   * io.github.slabkit:type=SlabCache,name=<name>}; {@link #close()} unregisters it. Idempotent.
+   *
+   * @return the object name
+   * @throws IllegalStateException if another MBean already has that name (two open caches with one name)
+   */
+  public synchronized ObjectName registerMBean() {
+    if (mbeanName != null) {
+      return mbeanName;
+    }
+    try {
+      ObjectName on =
+          new ObjectName("io.github.slabkit:type=SlabCache,name=" + ObjectName.quote(name));
+      ManagementFactory.getPlatformMBeanServer().registerMBean(new SlabCacheMBean(this), on);
+      mbeanName = on;
+      return on;
+    } catch (JMException e) {
+      throw new IllegalStateException(
+          name + ": cannot register the MBean (" + e.getMessage() + "); give open caches distinct names", e);
+    }
+  }
+
+  /**
    * Returns the slabinfo figures and counters.
    *
    * @return a snapshot, not atomic across fields under concurrent use
@@ -548,6 +605,20 @@ public final class SlabCache implements ObjectAllocator {
       return;
     }
     closed = true;
+    if (idleTrim != null) {
+      idleTrim.cancel(false);
+    }
+    registry.remove(this);
+    synchronized (this) {
+      if (mbeanName != null) {
+        try {
+          ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbeanName);
+        } catch (JMException e) {
+          LOG.log(System.Logger.Level.WARNING, name + ": could not unregister MBean " + mbeanName, e);
+        }
+        mbeanName = null;
+      }
+    }
     depot.drainAllQuiescent();
     if (shrinkerRegistration != null) {
       shrinkerRegistration.close();
@@ -685,6 +756,9 @@ public final class SlabCache implements ObjectAllocator {
     private int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
     private boolean throwOnLeak;
     private @Nullable SlabDebug debug;
+    private SlabRegistry registry = SlabRegistry.global();
+    private @Nullable Duration trimWhenIdle;
+    private boolean jmx;
 
     Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -840,6 +914,43 @@ public final class SlabCache implements ObjectAllocator {
      */
     public Builder throwOnLeak(boolean on) {
       this.throwOnLeak = on;
+      return this;
+    }
+
+    /**
+     * Sets the registry the cache joins, for slabinfo tables (default {@link SlabRegistry#global()}).
+     *
+     * @param registry the registry
+     * @return this builder
+     */
+    public Builder registry(SlabRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Trims the cache ({@link SlabCache#trim()}) whenever a whole period passes with no allocation or free
+     * (default: never; one shared daemon thread runs the checks).
+     *
+     * @param period the idle period, positive
+     * @return this builder
+     */
+    public Builder trimWhenIdle(Duration period) {
+      if (period.isZero() || period.isNegative()) {
+        throw new IllegalArgumentException(name + ": trimWhenIdle period must be positive, was " + period);
+      }
+      this.trimWhenIdle = period;
+      return this;
+    }
+
+    /**
+     * Registers the cache's {@link SlabCacheMXBean} when built (default off).
+     *
+     * @param on whether to register
+     * @return this builder
+     */
+    public Builder jmx(boolean on) {
+      this.jmx = on;
       return this;
     }
 

@@ -17,6 +17,15 @@ public final class SlabInfo {
   private SlabInfo() {}
 
   /**
+   * Returns the table for every open cache of the global {@link SlabRegistry}.
+   *
+   * @return the text
+   */
+  public static String render() {
+    return SlabRegistry.global().slabInfo();
+  }
+
+  /**
    * Returns the table for the given caches, one line each after the two header lines.
    *
    * @param caches the caches to list
