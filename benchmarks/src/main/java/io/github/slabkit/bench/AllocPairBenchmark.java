@@ -169,6 +169,34 @@ public class AllocPairBenchmark {
     return h;
   }
 
+  /**
+   * The floor of a thread-safe per-thread cache: the same stack reached through a {@code ThreadLocal} on
+   * both the allocation and the free (as a magazine allocator must, since free is a separate call).
+   */
+  @Benchmark
+  public long threadLocalArrayStack() {
+    LocalStack a = LOCAL_STACK.get();
+    long h = a.slots[--a.top];
+    LocalStack f = LOCAL_STACK.get();
+    f.slots[f.top++] = h;
+    return h;
+  }
+
+  /** A per-thread stack of fake handles. */
+  static final class LocalStack {
+    final long[] slots = new long[1024];
+    int top;
+
+    LocalStack() {
+      for (int i = 0; i < slots.length; i++) {
+        slots[i] = (i + 1L) * Anchors.SIZE;
+      }
+      top = slots.length;
+    }
+  }
+
+  private static final ThreadLocal<LocalStack> LOCAL_STACK = ThreadLocal.withInitial(LocalStack::new);
+
   /** For scale only: freed by the GC's cleaner, not by the caller. */
   @Benchmark
   public ByteBuffer byteBufferAllocateDirect() {
