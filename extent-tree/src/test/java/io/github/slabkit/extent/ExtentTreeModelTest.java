@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ExtentTreeModelTest {
   private static final int U = 96;
-  private static final int OPS = 4000;
+  private static final int OPS = 3000;
   private static final int[] BITS = {DIRTY, DELALLOC, DEFRAG, BOUNDARY, NORESERVE, ExtentBits.user(0)};
 
   private final int[] model = new int[U];
