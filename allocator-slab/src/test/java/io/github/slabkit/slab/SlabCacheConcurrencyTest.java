@@ -2,6 +2,7 @@ package io.github.slabkit.slab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -138,6 +139,30 @@ class SlabCacheConcurrencyTest {
       assertEquals(0, s.activeObjects());
       assertEquals(80_000, s.allocations());
       assertEquals(0, s.threadCaches(), "virtual threads must not register per-thread caches");
+    }
+  }
+
+  @Test
+  void aMillionVirtualThreadsLeaveNoPerThreadState() throws Exception {
+    try (SlabCache cache = SlabCache.builder("million").objectSize(16).throwOnLeak(true).build();
+        ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor()) {
+      java.util.concurrent.atomic.LongAdder done = new java.util.concurrent.atomic.LongAdder();
+      for (int t = 0; t < 1_000_000; t++) {
+        exec.execute(
+            () -> {
+              long h = cache.allocate();
+              cache.memory(h).set(ValueLayout.JAVA_LONG, cache.offset(h), h);
+              cache.free(h);
+              done.increment();
+            });
+      }
+      exec.shutdown();
+      assertTrue(exec.awaitTermination(120, TimeUnit.SECONDS), "a million virtual threads did not finish");
+      assertEquals(1_000_000, done.sum());
+      SlabStatistics s = cache.slabStatistics();
+      assertEquals(0, s.activeObjects());
+      assertEquals(0, s.threadCaches(), "no per-thread state may be kept for virtual threads");
+      assertTrue(s.totalSlabs() <= 4, "striped magazines bound the memory held: " + s.totalSlabs() + " slabs");
     }
   }
 
