@@ -381,13 +381,20 @@ public final class Mempool implements ObjectAllocator {
     core.resize(newMinNr);
   }
 
+  /**
+   * Returns the common counters: {@code liveObjects} are objects out of the pool (including those held
+   * untaken by reservations), {@code cachedObjects} the reserve, {@code totalObjects} their sum, and
+   * {@code bytesCharged} is {@code 0}: the pool charges no budget itself, its objects are charged by the
+   * backing allocator, whose statistics show them.
+   *
+   * @return the statistics
+   */
   @Override
   public AllocatorStatistics statistics() {
     long[] c = core.counters();
     long allocations = c[0] + c[1];
     long live = allocations - c[2];
-    return new AllocatorStatistics(
-        name, objectSize(), live, c[7], live + c[7], allocations, c[2], c[3], (live + c[7]) * objectSize());
+    return new AllocatorStatistics(name, objectSize(), live, c[7], live + c[7], allocations, c[2], c[3], 0);
   }
 
   /**

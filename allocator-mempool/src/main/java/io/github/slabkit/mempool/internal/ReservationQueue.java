@@ -138,6 +138,7 @@ public final class ReservationQueue {
       for (MempoolCore p : t.pools) {
         p.removeWaiter();
       }
+      t.waiter = null;
       t.setState(Ticket.IDLE);
       grantLocked();
       return false;
