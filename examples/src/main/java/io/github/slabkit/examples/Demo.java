@@ -1,117 +1,73 @@
 package io.github.slabkit.examples;
 
-import io.github.slabkit.allocator.MemoryBudget;
-import io.github.slabkit.slab.SlabCache;
-import io.github.slabkit.slab.SlabInfo;
-import io.github.slabkit.slab.SlabStatistics;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
-import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.io.PrintStream;
 
 /**
- * The runnable demo: several threads allocate off-heap objects from a slab cache under a memory budget,
- * hand them to other threads that check and free them, and the demo prints the slabinfo table at the end.
+ * The runnable demo, the README's main job: {@code java -jar slabkit-demo.jar [writeback|abba|all]
+ * [options]}; {@code --help} lists the options. See {@link WritebackSimulation} and {@link AbbaScenario}.
  */
 public final class Demo {
-  private static final MemoryLayout NODE =
-      MemoryLayout.structLayout(
-          ValueLayout.JAVA_LONG.withName("start"),
-          ValueLayout.JAVA_LONG.withName("end"),
-          ValueLayout.JAVA_INT.withName("bits"),
-          MemoryLayout.paddingLayout(4));
-  private static final VarHandle START =
-      NODE.varHandle(MemoryLayout.PathElement.groupElement("start"));
-
   private Demo() {}
 
   /**
-   * Runs the demo.
+   * Runs the demo and exits with its status: 0 when every check passed, 1 when one failed, 2 on a bad command
+   * line.
    *
-   * @param args {@code --help}, {@code --threads N}, {@code --objects N}
+   * @param args the scenario and options; {@code --help} lists them
    * @throws InterruptedException if interrupted
    */
   public static void main(String[] args) throws InterruptedException {
-    int threads = 4;
-    int objects = 2_000_000;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--help", "-h" -> {
-          System.out.println(
-              """
-              Slabkit demo: producer/consumer threads over an off-heap slab cache under a memory budget.
-              Options:
-                --threads N   producer/consumer pairs (default 4)
-                --objects N   objects each producer allocates (default 2000000)
-                --help        this text""");
-          return;
-        }
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
-        case "--objects" -> objects = Integer.parseInt(args[++i]);
-        default -> {
-          System.err.println("unknown option " + args[i] + " (try --help)");
-          System.exit(2);
-        }
+    int status = run(System.out, args);
+    System.out.flush();
+    if (status != 0) {
+      System.exit(status);
+    }
+  }
+
+  /**
+   * Runs the demo without exiting: what {@link #main} does, for tests.
+   *
+   * @param out where to print
+   * @param args the scenario and options
+   * @return the exit status: 0 when every check passed, 1 when one failed, 2 on a bad command line
+   * @throws InterruptedException if interrupted
+   */
+  public static int run(PrintStream out, String... args) throws InterruptedException {
+    DemoOptions options;
+    try {
+      options = DemoOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      out.println("slabkit-demo: " + e.getMessage());
+      return 2;
+    }
+    if (options.help()) {
+      out.print(DemoOptions.HELP);
+      return 0;
+    }
+    boolean ok = true;
+    if (options.scenario().equals("writeback") || options.scenario().equals("all")) {
+      ok &= new WritebackSimulation(options, out).run();
+    }
+    if (options.scenario().equals("abba") || options.scenario().equals("all")) {
+      if (options.scenario().equals("all")) {
+        out.println();
+        options = DemoOptions.parse(withAbbaThreads(args));
+      }
+      ok &= new AbbaScenario(options, out).run();
+    }
+    return ok ? 0 : 1;
+  }
+
+  /** For {@code all}: the abba part uses its own default thread count unless --threads was given. */
+  private static String[] withAbbaThreads(String[] args) {
+    for (String a : args) {
+      if (a.equals("--threads")) {
+        return args;
       }
     }
-    MemoryBudget budget = MemoryBudget.ofBytes("demo", 64L << 20);
-    try (SlabCache states = SlabCache.builder("extent_state").layout(NODE).budget(budget).build()) {
-      long t0 = System.nanoTime();
-      Thread[] workers = new Thread[2 * threads];
-      int perThread = objects;
-      for (int t = 0; t < threads; t++) {
-        BlockingQueue<Long> q = new ArrayBlockingQueue<>(1024);
-        workers[2 * t] =
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      try {
-                        for (int i = 0; i < perThread; i++) {
-                          long h = states.allocate();
-                          START.set(states.memory(h), states.offset(h), (long) i);
-                          q.put(h);
-                        }
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    });
-        workers[2 * t + 1] =
-            Thread.ofPlatform()
-                .start(
-                    () -> {
-                      try {
-                        for (int i = 0; i < perThread; i++) {
-                          long h = q.take();
-                          if ((long) START.get(states.memory(h), states.offset(h)) != i) {
-                            throw new IllegalStateException("object contents lost");
-                          }
-                          states.free(h);
-                        }
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                    });
-      }
-      for (Thread w : workers) {
-        w.join();
-      }
-      double secs = (System.nanoTime() - t0) / 1e9;
-      SlabStatistics s = states.slabStatistics();
-      System.out.printf(
-          Locale.ROOT,
-          "%d objects allocated on one thread and freed on another in %.2f s (%.1f M pairs/s)%n",
-          s.allocations(),
-          secs,
-          s.allocations() / secs / 1e6);
-      System.out.print(SlabInfo.render(List.of(states)));
-      if (s.activeObjects() != 0) {
-        System.err.println("objects not returned: " + s.activeObjects());
-        System.exit(1);
-      }
-      System.out.println("every object was returned; budget in use: " + budget.used() + " B");
-    }
+    String[] more = java.util.Arrays.copyOf(args, args.length + 2);
+    more[args.length] = "--threads";
+    more[args.length + 1] = String.valueOf(DemoOptions.DEFAULT_ABBA_THREADS);
+    return more;
   }
 }

@@ -1,0 +1,98 @@
+package io.github.slabkit.examples.snippets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.slabkit.extent.Extent;
+import io.github.slabkit.extent.ExtentBits;
+import io.github.slabkit.mempool.MempoolStatistics;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Runs every example the documentation quotes, so a quoted example cannot rot. */
+class SnippetsTest {
+  @Test
+  void slabCacheBasic() {
+    assertEquals(4096L, SlabCacheExamples.basic());
+  }
+
+  @Test
+  void slabCacheBulk() {
+    assertEquals(64, SlabCacheExamples.bulk());
+  }
+
+  @Test
+  void sheafGuaranteesItsObjects() {
+    assertEquals(1, SlabCacheExamples.sheaf());
+  }
+
+  @Test
+  void slabinfoTable() {
+    String t = SlabCacheExamples.slabinfo();
+    assertTrue(t.startsWith("slabinfo - version: 2.1\n"), t);
+    assertTrue(t.contains("\nnodes "), t);
+    assertTrue(t.endsWith("live=1"), t);
+  }
+
+  @Test
+  void blockingModesUnderAFullBudget() throws InterruptedException {
+    assertEquals("0 0 AllocationFailedException", BudgetExamples.blockingModes());
+  }
+
+  @Test
+  void allocateReclaimsFromOtherCaches() {
+    assertTrue(BudgetExamples.reclaim());
+  }
+
+  @Test
+  void mempoolServesFromItsReserve() {
+    MempoolStatistics s = MempoolExamples.mempool();
+    assertEquals(1, s.reserveHits(), s.toString());
+    assertEquals(15, s.reserveLevel(), s.toString());
+  }
+
+  @Test
+  void reservationTakesWithinWhatWasReserved() {
+    assertEquals(1, MempoolExamples.reservation());
+  }
+
+  @Test
+  void reusableReservation() {
+    assertEquals(100, MempoolExamples.reusable(100));
+  }
+
+  @Test
+  void checkedModeRejectsHoldAndWait() {
+    String m = MempoolExamples.checkedMode();
+    assertTrue(m.contains("hold-and-wait"), m);
+  }
+
+  @Test
+  void extentTreeWriteback() {
+    assertEquals(
+        List.of(new Extent(8192, 12287, ExtentBits.DELALLOC | ExtentBits.DIRTY)), ExtentTreeExamples.writeback());
+  }
+
+  @Test
+  void extentTreeChangesetAndHooks() {
+    assertArrayEquals(new long[] {8192, 8192}, ExtentTreeExamples.changesetAndHooks());
+  }
+
+  @Test
+  void extentTreesSharingAPool() {
+    assertEquals(64, ExtentTreeExamples.sharedPool());
+  }
+
+  @Test
+  void redZoneCatchesAnOverrun() {
+    String m = DebugExamples.redZone();
+    assertTrue(m.startsWith("BUG debugged:"), m);
+  }
+
+  @Test
+  void leakCheckReportsLiveObjects() {
+    String m = DebugExamples.leak();
+    assertTrue(m.contains("BUG leaky:"), m);
+  }
+}
