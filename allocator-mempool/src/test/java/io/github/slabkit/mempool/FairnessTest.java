@@ -42,12 +42,12 @@ class FairnessTest {
                         while (!stop.get()) {
                           if (id == 0) {
                             long h = pool.allocate(); // plain waiting allocations share the queue
-                            Thread.yield();
+                            Thread.onSpinWait();
                             pool.free(h);
                           } else {
                             one.reacquire();
                             long h = one.take(pool);
-                            Thread.yield();
+                            Thread.onSpinWait();
                             pool.free(h);
                             one.close();
                           }

@@ -39,7 +39,7 @@ class RandomFailureStressTest {
       AtomicReference<Throwable> failure = new AtomicReference<>();
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < THREADS; t++) {
-        long seed = 0x5eed0000L + t + (long) (rate * 1000) * 31;
+        long seed = 0x5eed0000L + t + ((long) (rate * 1000)) * 31;
         threads.add(
             Thread.ofPlatform()
                 .name("stress-" + t)

@@ -111,7 +111,7 @@ class SlabBudgetMempoolTest {
                         long y = r.take(b);
                         a.segment(x).fill((byte) id);
                         b.segment(y).fill((byte) id);
-                        Thread.yield();
+                        Thread.onSpinWait();
                         if (a.segment(x).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != (byte) id) {
                           throw new AssertionError("object shared between two live owners");
                         }
