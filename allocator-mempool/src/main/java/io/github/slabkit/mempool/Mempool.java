@@ -336,6 +336,10 @@ public final class Mempool implements ObjectAllocator {
    * Frees an object: it refills the reserve if that is below {@code minNr} (waking a waiter), else it goes
    * back to the backing allocator.
    *
+   * <p>A double free is detected where the object goes: by the backing allocator (a slab cache detects it),
+   * or, for an object that refills the reserve, only in checked mode (a scan of the reserve). Undetected, it
+   * puts the object in the reserve twice and two callers later get the same object, as in the kernel.
+   *
    * @param handle a handle of this pool's backing allocator, allocated and not yet freed
    * @throws InvalidHandleException if the backing allocator refuses the handle (null, foreign, or a detected
    *     double free); nothing changes
