@@ -560,7 +560,7 @@ public final class ExtentTree implements AutoCloseable {
     try {
       checkOpen();
       long h = states.stateAt(offset);
-      return h == 0 ? out.none() : out.set(states.start(h), states.end(h), states.bits(h));
+      return h == 0 ? out.none() : out.set(states.resultStart(), states.resultEnd(), states.resultBits());
     } finally {
       lock.unlock();
     }
@@ -577,8 +577,7 @@ public final class ExtentTree implements AutoCloseable {
     lockTree();
     try {
       checkOpen();
-      long h = states.stateAt(offset);
-      return h == 0 ? 0 : states.bits(h);
+      return states.stateAt(offset) == 0 ? 0 : states.resultBits();
     } finally {
       lock.unlock();
     }

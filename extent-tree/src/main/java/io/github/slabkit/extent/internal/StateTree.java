@@ -64,6 +64,7 @@ public final class StateTree {
   private long failedStart;
   private long resultStart;
   private long resultEnd;
+  private int resultBits;
 
   /**
    * Creates an empty tree.
@@ -257,15 +258,31 @@ public final class StateTree {
     while (n != 0) {
       MemorySegment s = mem.memory(n);
       long o = mem.offset(n);
-      if (off < (long) START.get(s, o)) {
+      long start = (long) START.get(s, o);
+      if (off < start) {
         n = (long) LEFT.get(s, o);
-      } else if (off > (long) END.get(s, o)) {
+        continue;
+      }
+      long end = (long) END.get(s, o);
+      if (off > end) {
         n = (long) RIGHT.get(s, o);
       } else {
+        resultStart = start;
+        resultEnd = end;
+        resultBits = (int) BITS.get(s, o);
         return n;
       }
     }
     return 0;
+  }
+
+  /**
+   * Returns the bits of the state found by the previous {@link #stateAt}.
+   *
+   * @return the bits
+   */
+  public int resultBits() {
+    return resultBits;
   }
 
   /**
