@@ -138,9 +138,10 @@ public final class WritebackSimulation {
     Thread flusher = worker("flusher", () -> flusher(tree, bios, ordered, bioAndOrdered));
 
     boolean progressOk = progress(tree, statePool, states, budget, writers);
+    // Stop everyone at once, so the checks below see a tree with dirty ranges left in it.
     stopWriters = true;
-    joinAll(writers, Duration.ofSeconds(30));
     stopFlusher = true;
+    joinAll(writers, Duration.ofSeconds(30));
     join(flusher, Duration.ofSeconds(30));
 
     out.println();
@@ -368,7 +369,8 @@ public final class WritebackSimulation {
     long inTree = tree.countBytes(0, Long.MAX_VALUE, Long.MAX_VALUE, DELALLOC, false);
     long expected = bytesDirtied.sum() - bytesFlushed.sum();
     checks.check(
-        "delalloc bytes: tree " + inTree + " = hooks " + hookDelalloc.get() + " = dirtied - flushed " + expected,
+        "delalloc bytes left at the end: tree " + mib(inTree) + " = hooks " + mib(hookDelalloc.get())
+            + " = dirtied - flushed " + mib(expected),
         inTree == hookDelalloc.get() && inTree == expected,
         "the three counts disagree");
     // Final writeback (sync) of what is left, on this thread: the tree must end up empty.
