@@ -85,6 +85,9 @@ public final class ExtentTree implements AutoCloseable {
   private final StateTree states;
   private volatile boolean closed;
   private long refills;
+  // The tree's own position hint, guarded by the tree lock: valid while removals() == recentEpoch.
+  private long recent;
+  private long recentEpoch = -1;
 
   ExtentTree(
       String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned) {
@@ -1140,16 +1143,27 @@ public final class ExtentTree implements AutoCloseable {
     }
   }
 
+  /**
+   * The handle to start from: the caller's hint if it is still valid, else the tree's own hint (the last
+   * state any operation touched), which makes lock-then-unlock of one range and sequential work skip the
+   * search even without a {@link CachedState}. A hint is valid while no state has been removed since it
+   * was recorded, so the handle is still a state of this tree; the tree checks that it covers the offset.
+   */
   private long hint(@Nullable CachedState cached) {
-    if (cached != null && cached.owner == this && cached.epoch == states.removals()) {
+    long removals = states.removals();
+    if (cached != null && cached.owner == this && cached.epoch == removals) {
       return cached.handle;
     }
-    return 0;
+    return recentEpoch == removals ? recent : 0;
   }
 
   private void remember(@Nullable CachedState cached) {
+    long h = states.lastState();
+    if (h != 0) {
+      recent = h;
+      recentEpoch = states.removals();
+    }
     if (cached != null) {
-      long h = states.lastState();
       if (h == 0) {
         cached.reset();
       } else {
