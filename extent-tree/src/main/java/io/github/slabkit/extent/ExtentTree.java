@@ -653,6 +653,33 @@ public final class ExtentTree implements AutoCloseable {
   }
 
   /**
+   * Finds the next range to write back (btrfs {@code find_delalloc_range}): the first state with
+   * {@link ExtentBits#DELALLOC} ending at or after {@code from}, extended over adjacent
+   * {@code DELALLOC} states until a state with {@link ExtentBits#BOUNDARY} (which starts a new range) or
+   * until the range holds at least {@code maxBytes}. Unlike btrfs, states without {@code DELALLOC} before
+   * the first one are skipped rather than ending the search.
+   *
+   * @param from the offset, {@code >= 0}
+   * @param maxBytes the size at which to stop extending, {@code > 0}
+   * @param out receives the range; its bits are those of its first state
+   * @return whether a range was found
+   */
+  public boolean findDelallocRange(long from, long maxBytes, RangeResult out) {
+    checkOffset("findDelallocRange", from);
+    if (maxBytes <= 0) {
+      throw bad("findDelallocRange", "maxBytes " + maxBytes + " is not positive");
+    }
+    lockTree();
+    try {
+      checkOpen();
+      long h = states.findRun(from, DELALLOC, ExtentBits.BOUNDARY, maxBytes);
+      return h == 0 ? out.none() : out.set(states.resultStart(), states.resultEnd(), states.bits(h));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Finds the maximal run of bytes having none of {@code bits} that contains {@code from} or is the first
    * after it; bytes in no state count as clear (btrfs {@code find_first_clear_extent_bit}). The run may
    * start before {@code from}; its end is {@link Long#MAX_VALUE} when nothing with the bits follows.

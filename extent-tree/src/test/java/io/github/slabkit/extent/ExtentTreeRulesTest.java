@@ -269,6 +269,24 @@ class ExtentTreeRulesTest {
   }
 
   @Test
+  void findDelallocRangeStopsAtBoundaryGapsAndMaxBytes() {
+    tree.set(0, 9, DIRTY);
+    tree.set(10, 19, DELALLOC);
+    tree.set(20, 29, DELALLOC | DIRTY);
+    tree.set(30, 39, DELALLOC | BOUNDARY);
+    tree.set(50, 59, DELALLOC);
+    assertTrue(tree.findDelallocRange(0, Long.MAX_VALUE, out));
+    assertEquals(10, out.start());
+    assertEquals(29, out.end(), "stops before the BOUNDARY state");
+    assertTrue(tree.findDelallocRange(30, Long.MAX_VALUE, out));
+    assertEquals(30, out.start());
+    assertEquals(39, out.end(), "stops at the hole");
+    assertTrue(tree.findDelallocRange(0, 5, out));
+    assertEquals(19, out.end(), "the first state already reaches maxBytes");
+    assertFalse(tree.findDelallocRange(60, 1, out));
+  }
+
+  @Test
   void cachedStateSpeedsSequentialWorkAndSurvivesChanges() {
     CachedState hint = new CachedState();
     for (long off = 0; off < 10_000; off += 100) {

@@ -956,6 +956,39 @@ public final class StateTree {
   }
 
   /**
+   * Finds a delayed-allocation run (btrfs {@code find_delalloc_range}): the first state ending at or after
+   * {@code from} that has {@code bit}, extended over the adjacent states that have it, stopping before a
+   * state with {@code boundary} and once the run holds {@code maxBytes} or more. Puts the run in
+   * {@link #resultStart()} / {@link #resultEnd()}.
+   *
+   * @param from the offset
+   * @param bit the bits that make a state part of the run (any of them)
+   * @param boundary bits that start a new run
+   * @param maxBytes the size at which to stop
+   * @return the first state of the run, or 0
+   */
+  public long findRun(long from, int bit, int boundary, long maxBytes) {
+    long h = findFirst(from, bit, 0);
+    if (h == 0) {
+      return 0;
+    }
+    long start = start(h);
+    long end = end(h);
+    long total = end - start + 1;
+    for (long n = next(h); n != 0 && total < maxBytes && end != Long.MAX_VALUE; n = next(n)) {
+      int b = bits(n);
+      if (start(n) != end + 1 || (b & bit) == 0 || (b & boundary) != 0) {
+        break;
+      }
+      end = end(n);
+      total += end - start(n) + 1;
+    }
+    resultStart = start;
+    resultEnd = end;
+    return h;
+  }
+
+  /**
    * Returns the end of the run of adjacent states, starting with {@code h}, that each have any of
    * {@code bits}.
    *
