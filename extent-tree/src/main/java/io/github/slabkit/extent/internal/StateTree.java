@@ -151,7 +151,7 @@ public final class StateTree extends StateRbTree {
         if (pre.count == 0) {
           return start;
         }
-        lastState = insertHole(start, end, bits, store, log, pre);
+        lastState = insertHole(start, end, bits, store, log, state, pre);
         return DONE;
       }
       long s = start(state);
@@ -160,7 +160,7 @@ public final class StateTree extends StateRbTree {
         if (pre.count == 0) {
           return start;
         }
-        long n = insertHole(start, s - 1, bits, store, log, pre);
+        long n = insertHole(start, s - 1, bits, store, log, state, pre);
         lastState = n;
         start = s;
         state = end(n) >= start ? n : next(n);
@@ -289,7 +289,7 @@ public final class StateTree extends StateRbTree {
         if (pre.count == 0) {
           return start;
         }
-        lastState = insertHole(start, end, bits, store, null, pre);
+        lastState = insertHole(start, end, bits, store, null, state, pre);
         return DONE;
       }
       long s = start(state);
@@ -298,7 +298,7 @@ public final class StateTree extends StateRbTree {
         if (pre.count == 0) {
           return start;
         }
-        long n = insertHole(start, s - 1, bits, store, null, pre);
+        long n = insertHole(start, s - 1, bits, store, null, state, pre);
         lastState = n;
         start = s;
         state = end(n) >= start ? n : next(n);
@@ -400,8 +400,13 @@ public final class StateTree extends StateRbTree {
 
   // ---------------------------------------------------------------- split, merge, insert, remove
 
-  /** Inserts a new state for the hole {@code [s, e]} and merges it; returns the surviving state. */
-  private long insertHole(long s, long e, int bits, int store, @Nullable RangeLog log, Prealloc pre) {
+  /**
+   * Inserts a new state for the hole {@code [s, e]} right before {@code successor} (the first state after
+   * the hole, or 0 if none), without a second search from the root, and merges it; returns the surviving
+   * state.
+   */
+  private long insertHole(
+      long s, long e, int bits, int store, @Nullable RangeLog log, long successor, Prealloc pre) {
     if (hooked) {
       hooks.onSet(s, e, 0, bits);
     }
@@ -412,14 +417,20 @@ public final class StateTree extends StateRbTree {
     setStart(n, s);
     setEnd(n, e);
     setBits(n, store);
-    long parent = 0;
-    boolean asLeft = false;
-    for (long x = root; x != 0; ) {
-      parent = x;
-      asLeft = s < start(x);
-      x = asLeft ? left(x) : right(x);
+    if (successor == 0) {
+      long p = last();
+      link(n, p, false);
+    } else {
+      long l = left(successor);
+      if (l == 0) {
+        link(n, successor, true);
+      } else {
+        for (long r = right(l); r != 0; r = right(l)) {
+          l = r;
+        }
+        link(n, l, false);
+      }
     }
-    link(n, parent, asLeft);
     mergeState(n, pre);
     return n;
   }
