@@ -62,6 +62,21 @@ import org.jspecify.annotations.Nullable;
  * happen-before the return of the {@link #lock} call that then acquires an overlapping range. A waiter's
  * {@code woken} flag is volatile and written before {@link LockSupport#unpark}.
  *
+ * <h2>Heap use</h2>
+ * The tree keeps no heap object per state. Each thread that uses a tree gets one small reusable context
+ * (its preallocation buffer and its waiter, in a {@link ThreadLocal} shared by all trees); operations with
+ * reused {@link RangeResult}, {@link ExtentChangeset}, {@link CachedState} and {@link ExtentVisitor}
+ * objects allocate nothing. The tree also keeps its own position hint, the last state an operation
+ * touched, so that unlocking the range just locked, or working sequentially, skips the search.
+ *
+ * <h2>Not guaranteed</h2>
+ * Range locks are not fair: a waiter retries when woken and may lose to a newcomer. A set, convert or
+ * lock across several holes may drop the tree lock between holes to refill its buffer (as btrfs does), so
+ * other threads can observe such an operation half done; a lock never exposes a state to another locker
+ * that it does not hold, and the bytes it has not reached yet are unaffected. The mempool reserve
+ * guarantees the progress of operations in flight, not unbounded growth: if live states fill the budget
+ * and the reserve, the next operation that needs a state waits until one is freed.
+ *
  * <h2>Errors</h2>
  * Offsets are non-negative {@code long}s; ranges are inclusive. A negative offset, {@code start > end},
  * undefined bits or bits not allowed for the operation throw {@link IllegalArgumentException}; unlocking a
