@@ -37,6 +37,14 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #take} never blocks and never fails within the reserved count.
  * </ul>
  *
+ * <h2>Not guaranteed</h2>
+ * The fast path of a reservation across several pools takes from them one after the other and gives back
+ * what it took if one pool is short; while it does, a concurrent {@link Builder#tryAcquire() tryAcquire} or
+ * {@link Mempool#tryAllocate() tryAllocate} may return nothing although, had the two run one after the
+ * other, it would have succeeded. Non-waiting calls can thus fail spuriously under contention; blocking
+ * calls are not affected (the give-back wakes waiters), and the all-or-nothing outcome for the reservation
+ * itself always holds.
+ *
  * <h2>Reuse without garbage</h2>
  * A reservation can be {@link Builder#build() built} once, unacquired, and then {@link #reacquire()}d,
  * {@link #take}n from and {@link #close()}d any number of times; none of these allocate heap memory (not even
