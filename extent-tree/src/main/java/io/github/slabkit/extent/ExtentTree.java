@@ -476,7 +476,7 @@ public final class ExtentTree implements AutoCloseable {
           }
           if (r == StateTree.DONE) {
             int extra = bits & ~exclusive;
-            if (extra != 0) { // the range is ours now: the other bits go on in a second pass
+            if ((extra & ~CTL_BITS) != 0) { // the range is ours now: the other bits go on in a second pass
               from = start;
               while ((r = states.set(from, end, extra, 0, null, 0, pre)) >= 0) {
                 from = r;
