@@ -100,8 +100,13 @@ public final class MempoolCore {
    */
   private final ThreadLocal<ThreadCounters> local = ThreadLocal.withInitial(this::register);
 
+  /** The thread that created the pool and its counters (also in {@code cells}); final, so no ordering needed. */
+  private final Thread firstThread = Thread.currentThread();
+
+  private final ThreadCounters firstCounters = new ThreadCounters();
+
   /** Every platform thread's counters, guarded by {@code lock}; kept after the thread ends (counts stay). */
-  private ThreadCounters[] cells = new ThreadCounters[0];
+  private ThreadCounters[] cells = {firstCounters};
 
   private final LongAdder backingHits = new LongAdder();
   private final LongAdder reserveHits = new LongAdder();
@@ -236,21 +241,31 @@ public final class MempoolCore {
   }
 
   private void countBackingHits(long n) {
-    if (Thread.currentThread().isVirtual()) {
+    Thread t = Thread.currentThread();
+    ThreadCounters c;
+    if (t == firstThread) {
+      c = firstCounters; // the common single-owner case skips the ThreadLocal lookup
+    } else if (t.isVirtual()) {
       backingHits.add(n);
+      return;
     } else {
-      ThreadCounters c = local.get();
-      TC_BACKING_HITS.setOpaque(c, c.backingHits + n);
+      c = local.get();
     }
+    TC_BACKING_HITS.setOpaque(c, c.backingHits + n);
   }
 
   private void countFrees(long n) {
-    if (Thread.currentThread().isVirtual()) {
+    Thread t = Thread.currentThread();
+    ThreadCounters c;
+    if (t == firstThread) {
+      c = firstCounters;
+    } else if (t.isVirtual()) {
       frees.add(n);
+      return;
     } else {
-      ThreadCounters c = local.get();
-      TC_FREES.setOpaque(c, c.frees + n);
+      c = local.get();
     }
+    TC_FREES.setOpaque(c, c.frees + n);
   }
 
   private long sumBackingHits() {
