@@ -11,7 +11,9 @@ import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.contract.TestAllocator;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -104,6 +106,69 @@ class MempoolReserveTest {
     for (long h : hs) {
       pool.free(h);
     }
+  }
+
+  @Test
+  void timedAllocationGetsAnObjectFreedWhileItWaits() throws Exception {
+    long[] hs = new long[4];
+    for (int i = 0; i < 4; i++) {
+      hs[i] = pool.allocate();
+    }
+    AtomicLong result = new AtomicLong();
+    Thread waiter =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    result.set(pool.tryAllocate(Waiting.DEADLINE_MS, TimeUnit.MILLISECONDS));
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                });
+    Waiting.until("the timed allocation waits", () -> pool.mempoolStatistics().waiting() == 1);
+    pool.free(hs[1]);
+    Waiting.join(waiter);
+    assertEquals(hs[1], result.get());
+    pool.free(result.get());
+    pool.free(hs[0]);
+    pool.free(hs[2]);
+    pool.free(hs[3]);
+  }
+
+  @Test
+  void virtualThreadsAllocateAndFreeThroughThePoolWithExactCounts() throws Exception {
+    backing.failWithProbability(0.5);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < 64; t++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      Reservation two = Reservation.of(pool, 2).build();
+                      for (int i = 0; i < 200; i++) {
+                        long h = pool.allocate();
+                        pool.free(h);
+                        two.reacquire();
+                        pool.free(two.take(pool));
+                        two.close();
+                      }
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      Waiting.join(t);
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    MempoolStatistics s = pool.mempoolStatistics();
+    assertEquals(0, s.liveObjects());
+    assertEquals(64 * 200 * 3, s.allocations(), "one object per allocate, two per reservation");
+    assertEquals(s.reserveLevel(), backing.live());
   }
 
   @Test

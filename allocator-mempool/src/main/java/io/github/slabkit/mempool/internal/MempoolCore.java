@@ -94,7 +94,8 @@ public final class MempoolCore {
    * The counters of the backing fast path ({@code backingHits}, {@code frees}) cost no atomic instruction
    * on platform threads: each platform thread counts in its own {@link ThreadCounters}, written only by that
    * thread with opaque stores and summed by readers with opaque loads (exact once the writers are quiescent,
-   * e.g. after {@code join}). Virtual threads, which may be millions, count in the shared adders instead.
+   * e.g. after {@code join}). The thread that created the pool uses {@code firstCounters} without even the
+   * {@code ThreadLocal} lookup. Virtual threads, which may be millions, count in the shared adders instead.
    * An uncontended {@code LongAdder} increment is a locked compare-and-swap, which alone made allocate+free
    * through the pool cost about 2.5x the bare slab cache.
    */
