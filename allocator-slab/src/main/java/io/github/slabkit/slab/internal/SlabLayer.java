@@ -24,13 +24,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Handles</h2>
  * {@code [tag:16][slab index:24][slot:24]}: the tag names the cache (non-zero, so no handle is 0), the slab
- * index selects a slot of the two-level {@link #directory}, the slot times the stride is the offset.
+ * index selects an entry of the flat slab {@link Table}, the slot times the stride is the offset.
  *
  * <h2>Memory ordering</h2>
- * The directory is read without the lock by {@link #slabAt}. A thread holding a handle obtained it through
- * a chain that starts under the lock after the slab was stored (magazine handoff through the depot queue,
- * or the user's own synchronisation), so a plain read sees the slab: the store happens-before the read.
- * Directory chunks are created once under the lock and never replaced.
+ * The slab table is read without the lock by {@link #slabAt} and {@link #memoryOf} (the path every
+ * {@code memory(h)} takes: three dependent loads). It is an immutable-size {@link Table} whose arrays are
+ * reached through final fields; growing it builds a new table with copies and stores the reference plainly.
+ * Two guarantees make the unlocked reads safe. (1) Final-field semantics: a thread that sees a table, even
+ * through a race, sees the array contents written before its constructor ended. (2) Happens-before through
+ * the handle: an entry added later into an existing table is stored under the lock before any handle of that
+ * slab exists, and a thread holding a handle obtained it through a chain that starts there (magazine handoff
+ * through the depot queue, or the user's own synchronisation), so the store happens-before its read; the
+ * same chain orders the store of a grown table before the read of {@link #table}.
  */
 public final class SlabLayer {
   /** Mode: never wait, never reclaim (GFP_NOWAIT). */
@@ -45,8 +50,6 @@ public final class SlabLayer {
   static final int SLOT_BITS = 24;
   static final int INDEX_BITS = 24;
   static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
-  static final int CHUNK_BITS = 12;
-  static final int CHUNK_SIZE = 1 << CHUNK_BITS;
   static final int MAX_SLABS = 1 << INDEX_BITS;
 
   public final String name;
@@ -64,7 +67,24 @@ public final class SlabLayer {
   private final int maxEmptySlabs;
 
   public final ReentrantLock lock = new ReentrantLock();
-  private final @Nullable Slab[] @Nullable [] directory = new Slab[MAX_SLABS >>> CHUNK_BITS][];
+  /** The slabs by index; replaced (never mutated in size) when it grows. Written under lock. */
+  private Table table = new Table(16);
+
+  /** A flat slab table: the slab objects, and their segments for the one-load {@code memory(h)}. */
+  static final class Table {
+    final @Nullable Slab[] slabs;
+    final @Nullable MemorySegment[] segments;
+
+    Table(int capacity) {
+      this.slabs = new Slab[capacity];
+      this.segments = new MemorySegment[capacity];
+    }
+
+    Table(Table old, int capacity) {
+      this.slabs = java.util.Arrays.copyOf(old.slabs, capacity);
+      this.segments = java.util.Arrays.copyOf(old.segments, capacity);
+    }
+  }
   private int[] freeIndices = new int[16];
   private int freeIndexCount;
   private int nextIndex;
@@ -115,18 +135,18 @@ public final class SlabLayer {
   /** Returns the slab a well-formed handle names, or null if none is there now. No lock. */
   public @Nullable Slab slabAt(long handle) {
     int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
-    @Nullable Slab[] chunk = directory[index >>> CHUNK_BITS];
-    return chunk == null ? null : chunk[index & (CHUNK_SIZE - 1)];
+    @Nullable Slab[] slabs = table.slabs;
+    return index < slabs.length ? slabs[index] : null;
   }
 
   /**
    * The segment of a live handle; the fast path of {@code memory(h)}. A handle whose slab is gone (stale,
    * forged) throws NullPointerException here; {@code segment(h)} checks first.
    */
-  @SuppressWarnings("NullAway") // a live handle's chunk and slab exist (see Memory ordering)
+  @SuppressWarnings("NullAway") // a live handle's table entry exists (see Memory ordering)
   public MemorySegment memoryOf(long handle) {
     int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
-    return directory[index >>> CHUNK_BITS][index & (CHUNK_SIZE - 1)].segment;
+    return table.segments[index];
   }
 
   public long offsetOf(long handle) {
@@ -252,12 +272,13 @@ public final class SlabLayer {
         throw new IllegalStateException(name + ": more than " + MAX_SLABS + " slabs; use larger slabs");
       }
       Slab slab = new Slab(index, arena, segment, objectsPerSlab);
-      @Nullable Slab[] chunk = directory[index >>> CHUNK_BITS];
-      if (chunk == null) {
-        chunk = new Slab[CHUNK_SIZE];
-        directory[index >>> CHUNK_BITS] = chunk;
+      Table t = table;
+      if (index >= t.slabs.length) {
+        t = new Table(t, Math.min(MAX_SLABS, Math.max(index + 1, t.slabs.length * 2)));
+        table = t;
       }
-      chunk[index & (CHUNK_SIZE - 1)] = slab;
+      t.slabs[index] = slab;
+      t.segments[index] = segment;
       return slab;
     } finally {
       lock.unlock();
@@ -367,10 +388,8 @@ public final class SlabLayer {
     while (count-- > 0 && empty != null) {
       Slab s = empty;
       unlink(s);
-      @Nullable Slab[] chunk = directory[s.index >>> CHUNK_BITS];
-      if (chunk != null) {
-        chunk[s.index & (CHUNK_SIZE - 1)] = null;
-      }
+      table.slabs[s.index] = null;
+      table.segments[s.index] = null;
       if (freeIndexCount == freeIndices.length) {
         freeIndices = java.util.Arrays.copyOf(freeIndices, freeIndices.length * 2);
       }
