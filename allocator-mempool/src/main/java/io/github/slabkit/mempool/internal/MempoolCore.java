@@ -8,7 +8,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The mempool algorithm: a reserve of preallocated objects in front of a backing allocator, after the
@@ -58,8 +57,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The re-check under the lock makes the decision exact; the unlocked test only spares the lock when the
  * reserve is full. {@code waiters} and {@code reserveTakes} are accessed only under {@code lock} (and written
  * only while also holding the queue lock). Handles in {@code reserve} are published by the lock. The counters
- * of the backing fast path are per platform thread (single writer, opaque store; readers sum with opaque
- * loads), the others {@link LongAdder}s; a snapshot is not atomic across fields.
+ * are in {@link PoolCounters} (per-thread on the fast path); a snapshot is not atomic across fields.
  *
  * <p>Free does not call {@code backing.checkHandle} when the object goes back to the backing allocator, whose
  * {@code free} validates it anyway; it does before a handle is kept in the reserve.
@@ -90,29 +88,7 @@ public final class MempoolCore {
 
   private volatile boolean closed;
 
-  /**
-   * The counters of the backing fast path ({@code backingHits}, {@code frees}) cost no atomic instruction
-   * on platform threads: each platform thread counts in its own {@link ThreadCounters}, written only by that
-   * thread with opaque stores and summed by readers with opaque loads (exact once the writers are quiescent,
-   * e.g. after {@code join}). The thread that created the pool uses {@code firstCounters} without even the
-   * {@code ThreadLocal} lookup. Virtual threads, which may be millions, count in the shared adders instead.
-   * An uncontended {@code LongAdder} increment is a locked compare-and-swap, which alone made allocate+free
-   * through the pool cost about 2.5x the bare slab cache.
-   */
-  private final ThreadLocal<ThreadCounters> local = ThreadLocal.withInitial(this::register);
-
-  /** The thread that created the pool and its counters (also in {@code cells}); final, so no ordering needed. */
-  private final Thread firstThread = Thread.currentThread();
-
-  private final ThreadCounters firstCounters = new ThreadCounters();
-
-  /** Every platform thread's counters, guarded by {@code lock}; kept after the thread ends (counts stay). */
-  private ThreadCounters[] cells = {firstCounters};
-
-  private final LongAdder backingHits = new LongAdder();
-  private final LongAdder reserveHits = new LongAdder();
-  private final LongAdder frees = new LongAdder();
-  private final LongAdder failures = new LongAdder();
+  private final PoolCounters counters = new PoolCounters();
 
   private MempoolCore(String name, ObjectAllocator backing, long[] reserve, long waitTimeoutNanos) {
     this.name = name;
@@ -225,72 +201,6 @@ public final class MempoolCore {
     }
   }
 
-  /** The backing fast path's counters of one platform thread. */
-  static final class ThreadCounters {
-    long backingHits;
-    long frees;
-  }
-
-  private ThreadCounters register() {
-    ThreadCounters c = new ThreadCounters();
-    synchronized (lock) {
-      ThreadCounters[] a = Arrays.copyOf(cells, cells.length + 1);
-      a[a.length - 1] = c;
-      cells = a;
-    }
-    return c;
-  }
-
-  private void countBackingHits(long n) {
-    Thread t = Thread.currentThread();
-    ThreadCounters c;
-    if (t == firstThread) {
-      c = firstCounters; // the common single-owner case skips the ThreadLocal lookup
-    } else if (t.isVirtual()) {
-      backingHits.add(n);
-      return;
-    } else {
-      c = local.get();
-    }
-    TC_BACKING_HITS.setOpaque(c, c.backingHits + n);
-  }
-
-  private void countFrees(long n) {
-    Thread t = Thread.currentThread();
-    ThreadCounters c;
-    if (t == firstThread) {
-      c = firstCounters;
-    } else if (t.isVirtual()) {
-      frees.add(n);
-      return;
-    } else {
-      c = local.get();
-    }
-    TC_FREES.setOpaque(c, c.frees + n);
-  }
-
-  private long sumBackingHits() {
-    long sum = backingHits.sum();
-    for (ThreadCounters c : cellsSnapshot()) {
-      sum += (long) TC_BACKING_HITS.getOpaque(c);
-    }
-    return sum;
-  }
-
-  private long sumFrees() {
-    long sum = frees.sum();
-    for (ThreadCounters c : cellsSnapshot()) {
-      sum += (long) TC_FREES.getOpaque(c);
-    }
-    return sum;
-  }
-
-  private ThreadCounters[] cellsSnapshot() {
-    synchronized (lock) {
-      return cells;
-    }
-  }
-
   // ---------------------------------------------------------------- allocation without waiting
 
   /**
@@ -302,7 +212,7 @@ public final class MempoolCore {
   public long allocateFast() {
     long h = backing.tryAllocate();
     if (h != ObjectAllocator.NO_HANDLE) {
-      countBackingHits(1);
+      counters.addBackingHits(1);
       return h;
     }
     synchronized (lock) {
@@ -316,7 +226,7 @@ public final class MempoolCore {
       reserveTakes++;
     }
     VarHandle.storeStoreFence(); // smp_wmb(): the store of curr before the caller's store of h
-    reserveHits.increment();
+    counters.addReserveHits(1);
     return h;
   }
 
@@ -381,7 +291,7 @@ public final class MempoolCore {
       return ObjectAllocator.NO_HANDLE;
     }
     if (h != ObjectAllocator.NO_HANDLE) {
-      countBackingHits(1);
+      counters.addBackingHits(1);
     }
     return h;
   }
@@ -436,16 +346,16 @@ public final class MempoolCore {
    */
   public void countAllocated(int fromBacking, int fromReserve) {
     if (fromBacking > 0) {
-      countBackingHits(fromBacking);
+      counters.addBackingHits(fromBacking);
     }
     if (fromReserve > 0) {
-      reserveHits.add(fromReserve);
+      counters.addReserveHits(fromReserve);
     }
   }
 
   /** Counts a {@code tryAllocate} that returned {@code 0}. */
   public void countFailure() {
-    failures.increment();
+    counters.addFailure();
   }
 
   // ---------------------------------------------------------------- free
@@ -461,7 +371,7 @@ public final class MempoolCore {
     checkOpen("free");
     VarHandle.loadLoadFence(); // smp_rmb(): the caller's load of h before the load of curr
     if ((int) CURR.getOpaque(this) < (int) MIN_NR.getOpaque(this) && refillWith(h)) {
-      countFrees(1);
+      counters.addFrees(1);
       return;
     }
     try {
@@ -469,7 +379,7 @@ public final class MempoolCore {
     } catch (InvalidHandleException e) {
       throw refused(h, e);
     }
-    countFrees(1);
+    counters.addFrees(1);
   }
 
   /** The reserve looked below minNr: check the handle, then re-check under the lock and keep it. */
@@ -555,7 +465,7 @@ public final class MempoolCore {
       hs[i] = ObjectAllocator.NO_HANDLE;
     }
     if (countAsFrees) {
-      countFrees(to - from);
+      counters.addFrees(to - from);
     }
     return wake;
   }
@@ -596,7 +506,7 @@ public final class MempoolCore {
       reserveTakes += n;
       waiters--;
     }
-    reserveHits.add(n);
+    counters.addReserveHits(n);
   }
 
   boolean hasWaitersLocked() {
@@ -714,7 +624,7 @@ public final class MempoolCore {
    * @return the count
    */
   public long liveObjects() {
-    return sumBackingHits() + reserveHits.sum() - sumFrees();
+    return counters.backingHits() + counters.reserveHits() - counters.frees();
   }
 
   /**
@@ -738,22 +648,20 @@ public final class MempoolCore {
       m = minNr;
       q = waiters;
     }
-    return new long[] {sumBackingHits(), reserveHits.sum(), sumFrees(), failures.sum(), w, tw, mw, c, m, q};
+    return new long[] {
+      counters.backingHits(), counters.reserveHits(), counters.frees(), counters.failures(), w, tw, mw, c, m, q
+    };
   }
 
   // VarHandle mechanics
   private static final VarHandle CURR;
   private static final VarHandle MIN_NR;
-  private static final VarHandle TC_BACKING_HITS;
-  private static final VarHandle TC_FREES;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       CURR = l.findVarHandle(MempoolCore.class, "curr", int.class);
       MIN_NR = l.findVarHandle(MempoolCore.class, "minNr", int.class);
-      TC_BACKING_HITS = l.findVarHandle(ThreadCounters.class, "backingHits", long.class);
-      TC_FREES = l.findVarHandle(ThreadCounters.class, "frees", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

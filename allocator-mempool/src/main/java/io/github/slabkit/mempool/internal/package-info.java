@@ -8,6 +8,7 @@
  *       waiting allocation and reservation waits, and the all-or-nothing cross-pool grant.
  *   <li>{@link io.github.slabkit.mempool.internal.Ticket}: one demand (pools and counts) with room for its
  *       handles; the queue node.
+ *   <li>{@code PoolCounters}: a pool's statistics counters, per thread on the fast path.
  *   <li>{@link io.github.slabkit.mempool.internal.HoldAndWaitCheck}: the checked mode.
  * </ul>
  */
