@@ -23,6 +23,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "One free refilled the reserve to minNr, the other went back to the backing allocator.")
 @Outcome(id = "2, 2", expect = FORBIDDEN, desc = "Both frees went into the reserve: it exceeds minNr.")
 @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "Both frees went back to the backing allocator: the reserve stayed empty.")
+@Outcome(id = "1, 2", expect = FORBIDDEN, desc = "An object was lost: it is neither in the reserve nor back in the backing allocator.")
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome loses or duplicates an object.")
 @State
 public class MempoolReserveRefillRaceTest {
