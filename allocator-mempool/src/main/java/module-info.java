@@ -7,6 +7,8 @@
 @org.jspecify.annotations.NullMarked
 module io.github.slabkit.mempool {
   requires transitive io.github.slabkit.allocator;
+  requires transitive java.management;
+  requires jdk.jfr;
 
   exports io.github.slabkit.mempool;
 }

@@ -10,7 +10,12 @@ import io.github.slabkit.mempool.internal.HoldAndWaitCheck;
 import io.github.slabkit.mempool.internal.MempoolCore;
 import io.github.slabkit.mempool.internal.ReservationQueue;
 import io.github.slabkit.mempool.internal.Ticket;
+import io.github.slabkit.mempool.internal.MempoolMBean;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import javax.management.JMException;
+import javax.management.ObjectName;
+import org.jspecify.annotations.Nullable;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -79,12 +84,50 @@ public final class Mempool implements ObjectAllocator {
     return new Builder(name, backing);
   }
 
+  /** The system property that turns on reserve poisoning for every pool: {@code -Dslabkit.mempool_debug=P}. */
+  public static final String DEBUG_PROPERTY = "slabkit.mempool_debug";
+
+  private @Nullable ObjectName mbeanName;
+
+  /**
+   * Registers this pool's {@link MempoolMXBean} with the platform MBean server as {@code
+   * io.github.slabkit:type=Mempool,name=<name>}; {@link #close()} unregisters it. Idempotent.
+   *
+   * @return the object name
+   * @throws IllegalStateException if another MBean has that name (two open pools with one name)
+   */
+  public synchronized ObjectName registerMBean() {
+    if (mbeanName != null) {
+      return mbeanName;
+    }
+    try {
+      ObjectName on = new ObjectName("io.github.slabkit:type=Mempool,name=" + ObjectName.quote(name));
+      ManagementFactory.getPlatformMBeanServer().registerMBean(new MempoolMBean(this), on);
+      mbeanName = on;
+      return on;
+    } catch (JMException e) {
+      throw new IllegalStateException(
+          name + ": cannot register the MBean (" + e.getMessage() + "); give open pools distinct names", e);
+    }
+  }
+
+  /**
+   * Returns how many reserve-poison reports ({@code BUG <pool>: ...}) this pool has made.
+   *
+   * @return the count, 0 unless {@link Builder#poisonReserve(boolean)} is on
+   */
+  public long debugReports() {
+    return core.debugReports();
+  }
+
   /** Builds a {@link Mempool}. */
   public static final class Builder {
     private final String name;
     private final ObjectAllocator backing;
     private int minNr = 1;
     private Duration waitTimeout = Duration.ofSeconds(5);
+    private boolean poisonReserve = debugPropertyAsksForPoison();
+    private boolean jmx;
 
     private Builder(String name, ObjectAllocator backing) {
       this.name = Objects.requireNonNull(name, "name");
@@ -119,6 +162,37 @@ public final class Mempool implements ObjectAllocator {
     }
 
     /**
+     * Poisons objects while they sit in the reserve and checks the poison when they leave it (debug mode):
+     * a write through a stale handle into a reserved element is reported as {@code BUG <pool>: Poison
+     * overwritten ...} through {@link System.Logger} and JFR, and counted in {@link Mempool#debugReports()}.
+     * Default: on when the system property {@value #DEBUG_PROPERTY} contains {@code P}, else off. Do not
+     * use it over a slab cache with an object constructor: poison overwrites the constructed state.
+     *
+     * @param on whether to poison
+     * @return this builder
+     */
+    public Builder poisonReserve(boolean on) {
+      this.poisonReserve = on;
+      return this;
+    }
+
+    /**
+     * Registers the pool's {@link MempoolMXBean} when built (default off).
+     *
+     * @param on whether to register
+     * @return this builder
+     */
+    public Builder jmx(boolean on) {
+      this.jmx = on;
+      return this;
+    }
+
+    private static boolean debugPropertyAsksForPoison() {
+      String v = System.getProperty(DEBUG_PROPERTY);
+      return v != null && v.toUpperCase(java.util.Locale.ROOT).contains("P");
+    }
+
+    /**
      * Builds the pool, preallocating {@code minNr} objects from the backing allocator (its {@code
      * allocateBulk}, which may reclaim and wait), all or nothing.
      *
@@ -132,7 +206,13 @@ public final class Mempool implements ObjectAllocator {
       } catch (ArithmeticException e) {
         nanos = Long.MAX_VALUE / 4;
       }
-      return new Mempool(MempoolCore.create(name, backing, minNr, Math.min(nanos, Long.MAX_VALUE / 4)));
+      Mempool pool =
+          new Mempool(
+              MempoolCore.create(name, backing, minNr, Math.min(nanos, Long.MAX_VALUE / 4), poisonReserve));
+      if (jmx) {
+        pool.registerMBean();
+      }
+      return pool;
     }
   }
 
@@ -435,6 +515,17 @@ public final class Mempool implements ObjectAllocator {
   @Override
   public void close() {
     core.close();
+    synchronized (this) {
+      if (mbeanName != null) {
+        try {
+          ManagementFactory.getPlatformMBeanServer().unregisterMBean(mbeanName);
+        } catch (JMException e) {
+          System.getLogger("io.github.slabkit.mempool")
+              .log(System.Logger.Level.WARNING, name + ": could not unregister MBean " + mbeanName, e);
+        }
+        mbeanName = null;
+      }
+    }
   }
 
   @Override

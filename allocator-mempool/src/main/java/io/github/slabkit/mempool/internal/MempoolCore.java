@@ -88,9 +88,16 @@ public final class MempoolCore {
 
   private volatile boolean closed;
 
+  /** Debug mode: objects in the reserve are poisoned, and checked when they leave it. */
+  private final boolean poison;
+
+  private final java.util.concurrent.atomic.AtomicLong debugReports = new java.util.concurrent.atomic.AtomicLong();
+
   private final PoolCounters counters = new PoolCounters();
 
-  private MempoolCore(String name, ObjectAllocator backing, long[] reserve, long waitTimeoutNanos) {
+  private MempoolCore(
+      String name, ObjectAllocator backing, long[] reserve, long waitTimeoutNanos, boolean poison) {
+    this.poison = poison;
     this.name = name;
     this.backing = backing;
     this.reserve = reserve;
@@ -110,6 +117,22 @@ public final class MempoolCore {
    * @throws AllocationFailedException if the backing allocator cannot provide {@code minNr} objects
    */
   public static MempoolCore create(String name, ObjectAllocator backing, int minNr, long waitTimeoutNanos) {
+    return create(name, backing, minNr, waitTimeoutNanos, false);
+  }
+
+  /**
+   * Creates a pool as {@link #create(String, ObjectAllocator, int, long)} does, optionally poisoning reserved
+   * elements (debug mode).
+   *
+   * @param name the pool's name
+   * @param backing the backing allocator
+   * @param minNr the reserve size, at least 1
+   * @param waitTimeoutNanos how long a waiter sleeps before it retries the backing allocator with reclaim
+   * @param poison whether objects in the reserve are poisoned and checked when they leave it
+   * @return the pool
+   */
+  public static MempoolCore create(
+      String name, ObjectAllocator backing, int minNr, long waitTimeoutNanos, boolean poison) {
     long[] reserve = new long[minNr];
     try {
       backing.allocateBulk(reserve, minNr);
@@ -133,7 +156,12 @@ public final class MempoolCore {
       f.initCause(e);
       throw f;
     }
-    return new MempoolCore(name, backing, reserve, waitTimeoutNanos);
+    if (poison) {
+      for (long h : reserve) {
+        ReservePoison.poison(backing, h);
+      }
+    }
+    return new MempoolCore(name, backing, reserve, waitTimeoutNanos, poison);
   }
 
   /**
@@ -227,6 +255,8 @@ public final class MempoolCore {
     }
     VarHandle.storeStoreFence(); // smp_wmb(): the store of curr before the caller's store of h
     counters.addReserveHits(1);
+    leftReserve(h);
+    MempoolEvents.reserveUse(name, 1, (int) CURR.getOpaque(this));
     return h;
   }
 
@@ -273,6 +303,10 @@ public final class MempoolCore {
       reserveTakes += n;
     }
     VarHandle.storeStoreFence(); // smp_wmb(), as in allocateFast
+    for (int i = 0; i < n; i++) {
+      leftReserve(dst[off + i]);
+    }
+    MempoolEvents.reserveUse(name, n, (int) CURR.getOpaque(this));
     return true;
   }
 
@@ -320,6 +354,7 @@ public final class MempoolCore {
       if (h == ObjectAllocator.NO_HANDLE) {
         break;
       }
+      enteringReserve(h);
       boolean kept;
       synchronized (lock) {
         int c = curr;
@@ -389,6 +424,7 @@ public final class MempoolCore {
     } catch (InvalidHandleException e) {
       throw refused(h, e);
     }
+    enteringReserve(h);
     boolean wake;
     synchronized (lock) {
       int c = curr;
@@ -447,6 +483,11 @@ public final class MempoolCore {
     }
     int i = from;
     boolean wake = false;
+    if (poison) {
+      for (int k = from; k < to; k++) {
+        enteringReserve(hs[k]);
+      }
+    }
     VarHandle.loadLoadFence(); // as in refillWith
     if (!closed && (int) CURR.getOpaque(this) < (int) MIN_NR.getOpaque(this)) {
       synchronized (lock) {
@@ -516,11 +557,46 @@ public final class MempoolCore {
   }
 
   void recordWait(long nanos) {
+    MempoolEvents.poolWait(name, nanos);
     synchronized (lock) {
       waits++;
       totalWaitNanos += nanos;
       maxWaitNanos = Math.max(maxWaitNanos, nanos);
     }
+  }
+
+  // ---------------------------------------------------------------- debug mode
+
+  /** Poisons an object about to enter the reserve (debug mode); the caller owns it. */
+  private void enteringReserve(long h) {
+    if (poison) {
+      ReservePoison.poison(backing, h);
+    }
+  }
+
+  /** Checks the poison of an object that just left the reserve (debug mode); the caller owns it. */
+  private void leftReserve(long h) {
+    if (poison && ReservePoison.check(name, backing, h) >= 0) {
+      debugReports.incrementAndGet();
+    }
+  }
+
+  /**
+   * Returns how many poison reports ({@code BUG <pool>: ...}) were made.
+   *
+   * @return the count, 0 unless poisoning is on
+   */
+  public long debugReports() {
+    return debugReports.get();
+  }
+
+  /**
+   * Whether reserved elements are poisoned.
+   *
+   * @return the flag
+   */
+  public boolean poisoning() {
+    return poison;
   }
 
   // ---------------------------------------------------------------- resize, close, statistics

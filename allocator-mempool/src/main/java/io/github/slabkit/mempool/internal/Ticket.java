@@ -224,6 +224,7 @@ public final class Ticket {
   }
 
   void recordWait(long nanos) {
+    MempoolEvents.reservationWait(this, nanos);
     acquisitions++;
     waits++;
     totalWaitNanos += nanos;
