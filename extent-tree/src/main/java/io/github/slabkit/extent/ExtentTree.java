@@ -41,6 +41,12 @@ import org.jspecify.annotations.Nullable;
  * convert across several holes needs a state per hole: when the buffer runs dry the operation stops at a
  * consistent point, drops the lock, refills and continues from where it stopped, as btrfs does.
  *
+ * <p>The tree keeps up to four spare states between operations (a stash, guarded by the tree lock): what an
+ * operation did not use or freed by merging. The next operation fills its buffer from the stash under the
+ * lock and goes to the mempool (with the lock dropped) only when the stash is short, so steady work such as
+ * lock-then-unlock of a range or set-then-clear makes no mempool call at all. The stash is bounded per tree,
+ * so it can take at most four states from the reserve; {@link #close()} returns it with the tree's states.
+ *
  * <h2>Locking</h2>
  * One {@link ReentrantLock} guards the whole structure, like btrfs's spinlock; every operation, queries
  * included, holds it for its duration (except while refilling, above). Hooks and visitors run under it and
@@ -210,8 +216,7 @@ public final class ExtentTree implements AutoCloseable {
     OpContext ctx = enter();
     Prealloc pre = ctx.prealloc;
     try {
-      refill(pre);
-      lockTree();
+      lockTreeFilled(pre);
       try {
         checkOpen();
         long hint = hint(cached);
@@ -223,7 +228,7 @@ public final class ExtentTree implements AutoCloseable {
         }
         remember(cached);
       } finally {
-        lock.unlock();
+        stashAndUnlock(pre);
       }
     } finally {
       exit(ctx);
@@ -300,8 +305,7 @@ public final class ExtentTree implements AutoCloseable {
     OpContext ctx = enter();
     Prealloc pre = ctx.prealloc;
     try {
-      refill(pre);
-      lockTree();
+      lockTreeFilled(pre);
       try {
         checkOpen();
         long hint = hint(cached);
@@ -313,7 +317,7 @@ public final class ExtentTree implements AutoCloseable {
         }
         remember(cached);
       } finally {
-        lock.unlock();
+        stashAndUnlock(pre);
       }
     } finally {
       exit(ctx);
@@ -462,8 +466,7 @@ public final class ExtentTree implements AutoCloseable {
     boolean interrupted = false;
     try {
       while (true) {
-        refill(pre);
-        lockTree();
+        lockTreeFilled(pre);
         try {
           checkOpen();
           long hint = hint(cached);
@@ -500,7 +503,7 @@ public final class ExtentTree implements AutoCloseable {
           }
           interrupted |= result == 1;
         } finally {
-          lock.unlock();
+          stashAndUnlock(pre);
         }
       }
     } finally {
@@ -1078,8 +1081,7 @@ public final class ExtentTree implements AutoCloseable {
     OpContext ctx = enter();
     Prealloc pre = ctx.prealloc;
     try {
-      refill(pre);
-      lockTree();
+      lockTreeFilled(pre);
       try {
         checkOpen();
         long hint = hint(cached);
@@ -1107,7 +1109,7 @@ public final class ExtentTree implements AutoCloseable {
         }
         remember(cached);
       } finally {
-        lock.unlock();
+        stashAndUnlock(pre);
       }
     } finally {
       exit(ctx);
@@ -1120,6 +1122,35 @@ public final class ExtentTree implements AutoCloseable {
     while ((r = states.clear(start, end, bits, log, 0, pre)) >= 0) {
       start = r;
       unlockRefillLock(pre);
+    }
+  }
+
+  /**
+   * Takes the tree lock with {@code pre} full: first from the tree's stash of spare states (under the lock),
+   * and only if that is not enough from the mempool, with the lock dropped so that no thread ever waits for
+   * memory while holding the tree lock. In steady state (lock then unlock of a range, set then clear) the
+   * states one operation frees feed the next one through the stash and no mempool call is made.
+   */
+  private void lockTreeFilled(Prealloc pre) {
+    lockTree();
+    if (closed || !states.fillFromStash(pre)) {
+      lock.unlock();
+      try {
+        refill(pre);
+      } finally {
+        lock.lock();
+      }
+    }
+  }
+
+  /** Keeps what {@code pre} did not use in the stash, as far as it has room, then drops the tree lock. */
+  private void stashAndUnlock(Prealloc pre) {
+    try {
+      if (!closed) {
+        states.stashFrom(pre);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 

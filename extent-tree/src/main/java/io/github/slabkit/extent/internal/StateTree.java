@@ -495,8 +495,61 @@ public final class StateTree extends StateRbTree {
     }
     if (pre.count < Prealloc.CAPACITY) {
       pre.handles[pre.count++] = h;
+    } else if (stashCount < STASH) {
+      stash[stashCount++] = h;
     } else {
       pool.free(h);
+    }
+  }
+
+  // ---------------------------------------------------------------- the stash of spare states
+
+  /** Spare states kept between operations, at most {@value #STASH}; guarded by the tree lock. */
+  static final int STASH = 2 * Prealloc.CAPACITY;
+
+  private final long[] stash = new long[STASH];
+  private int stashCount;
+
+  /**
+   * Moves spare states into {@code pre} until it is full or the stash is empty. Tree lock held.
+   *
+   * @param pre the operation's buffer
+   * @return whether {@code pre} is full
+   */
+  public boolean fillFromStash(Prealloc pre) {
+    while (pre.count < Prealloc.CAPACITY && stashCount > 0) {
+      pre.handles[pre.count++] = stash[--stashCount];
+      stash[stashCount] = 0;
+    }
+    return pre.count == Prealloc.CAPACITY;
+  }
+
+  /**
+   * Keeps states {@code pre} did not use, as far as the stash has room. Tree lock held.
+   *
+   * @param pre the operation's buffer
+   */
+  public void stashFrom(Prealloc pre) {
+    while (pre.count > 0 && stashCount < STASH) {
+      stash[stashCount++] = pre.handles[--pre.count];
+      pre.handles[pre.count] = 0;
+    }
+  }
+
+  /**
+   * Returns how many spare states are kept.
+   *
+   * @return the count
+   */
+  public int stashed() {
+    return stashCount;
+  }
+
+  private void freeStash() {
+    if (stashCount > 0) {
+      pool.freeBulk(stash, stashCount);
+      java.util.Arrays.fill(stash, 0, stashCount, 0L);
+      stashCount = 0;
     }
   }
 
@@ -817,6 +870,7 @@ public final class StateTree extends StateRbTree {
 
   /** Frees every state to the pool and empties the tree. */
   public void freeAll() {
+    freeStash();
     long h = root;
     while (h != 0) {
       long l = left(h);
