@@ -191,12 +191,12 @@ public final class AbbaScenario {
     printPool(b.mempoolStatistics());
     checkPool(checks, a);
     checkPool(checks, b);
-    a.close();
-    b.close();
+    checks.close(a);
+    checks.close(b);
     for (SlabCache c : List.of(slabA, slabB)) {
       String leaks = c.leakReport();
       checks.check("slab cache " + c.name() + ": every object was returned", leaks.isEmpty(), leaks);
-      c.close();
+      checks.close(c);
     }
     return checks.report("abba");
   }

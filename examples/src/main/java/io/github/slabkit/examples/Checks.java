@@ -25,6 +25,15 @@ final class Checks {
     }
   }
 
+  /** Closes a pool or cache; a failure (objects still live, waiters) becomes a failed check, not a crash. */
+  void close(AutoCloseable resource) {
+    try {
+      resource.close();
+    } catch (Exception e) {
+      check("closing " + resource, false, String.valueOf(e.getMessage()));
+    }
+  }
+
   void note(String what) {
     out.println("  note    " + what);
   }

@@ -183,13 +183,13 @@ public final class WritebackSimulation {
     checkPool(checks, statePool);
     checkPool(checks, bios);
     checkPool(checks, ordered);
-    statePool.close();
-    bios.close();
-    ordered.close();
+    checks.close(statePool);
+    checks.close(bios);
+    checks.close(ordered);
     for (SlabCache c : caches) {
       String leaks = c.leakReport();
       checks.check("slab cache " + c.name() + ": every object was returned", leaks.isEmpty(), leaks);
-      c.close();
+      checks.close(c);
     }
     checks.check(
         "budget: every slab was released", budget.used() == 0, budget.used() + " bytes still charged");
