@@ -1,5 +1,6 @@
 package io.github.slabkit.examples;
 
+import io.github.slabkit.allocator.AllocationFailedException;
 import java.io.PrintStream;
 
 /**
@@ -45,15 +46,21 @@ public final class Demo {
       return 0;
     }
     boolean ok = true;
-    if (options.scenario().equals("writeback") || options.scenario().equals("all")) {
-      ok &= new WritebackSimulation(options, out).run();
-    }
-    if (options.scenario().equals("abba") || options.scenario().equals("all")) {
-      if (options.scenario().equals("all")) {
-        out.println();
-        options = DemoOptions.parse(withAbbaThreads(args));
+    try {
+      if (options.scenario().equals("writeback") || options.scenario().equals("all")) {
+        ok &= new WritebackSimulation(options, out).run();
       }
-      ok &= new AbbaScenario(options, out).run();
+      if (options.scenario().equals("abba") || options.scenario().equals("all")) {
+        if (options.scenario().equals("all")) {
+          out.println();
+          options = DemoOptions.parse(withAbbaThreads(args));
+        }
+        ok &= new AbbaScenario(options, out).run();
+      }
+    } catch (AllocationFailedException | IllegalArgumentException e) {
+      // e.g. a --budget too small for the reserves: the message says what to change
+      out.println("slabkit-demo: cannot set up the scenario with these options: " + e.getMessage());
+      return 2;
     }
     return ok ? 0 : 1;
   }

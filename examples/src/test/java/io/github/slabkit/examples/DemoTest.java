@@ -41,6 +41,13 @@ class DemoTest {
   }
 
   @Test
+  void aBudgetTooSmallForTheReserveIsExplained() {
+    String[] r = result("--budget", "4k");
+    assertEquals("2", r[0], r[1]);
+    assertTrue(r[1].contains("cannot set up the scenario") && r[1].contains("minNr"), r[1]);
+  }
+
+  @Test
   void writebackPassesItsChecksAndUsesTheReserve() {
     String[] r = result("writeback", "--duration", "1.5", "--threads", "2", "--seed", "7");
     assertEquals("0", r[0], r[1]);

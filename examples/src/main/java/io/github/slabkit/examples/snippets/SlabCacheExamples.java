@@ -44,6 +44,25 @@ public final class SlabCacheExamples {
   }
 
   /**
+   * The README's quick start, verbatim.
+   *
+   * @return the slabinfo text it prints
+   */
+  public static String readmeQuickStart() {
+    StringBuilder printed = new StringBuilder();
+    // @start region="quick-start"
+    VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    try (SlabCache cache = SlabCache.builder("nodes").objectSize(64).build()) {
+      long h = cache.allocate();                       // an opaque handle, never 0
+      LONG.set(cache.memory(h), cache.offset(h), 42L); // zero-garbage access
+      cache.free(h);                                   // O(1), on any thread
+      printed.append(SlabInfo.render(List.of(cache)));
+    }
+    // @end
+    return printed.toString();
+  }
+
+  /**
    * Allocates and frees a batch, all or nothing.
    *
    * @return the number of objects allocated at once (64)

@@ -18,6 +18,11 @@ class SnippetsTest {
   }
 
   @Test
+  void readmeQuickStartRuns() {
+    assertTrue(SlabCacheExamples.readmeQuickStart().contains("\nnodes "));
+  }
+
+  @Test
   void slabCacheBulk() {
     assertEquals(64, SlabCacheExamples.bulk());
   }
