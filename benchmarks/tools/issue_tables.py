@@ -115,6 +115,7 @@ def main():
         ("**Mempool tryAllocate/free, backing succeeds**", M, "mempoolTryAllocateFree", ""),
         ("**Mempool allocate/free, reserve path (backing exhausted)**", M, "reservePathAllocateFree", ""),
         ("**Mempool tryAllocate/free, reserve path**", M, "reservePathTryAllocateFree", ""),
+        ("(diagnostic: the exhausted backing cache's refusal alone)", M, "exhaustedBackingTryAllocate", ""),
     ], 0)
     table("Reservation of 2 + 2 objects from two pools: acquire + take all + free all + close", "ns/op", [
         ("4 bare SlabCache allocate + 4 free", M, "bareSlab4AllocateFree", ""),

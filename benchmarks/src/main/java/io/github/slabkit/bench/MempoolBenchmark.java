@@ -184,6 +184,15 @@ public class MempoolBenchmark {
     return h;
   }
 
+  /**
+   * Diagnostic: what the reserve path pays the backing cache for its refusal, i.e. {@code tryAllocate()}
+   * on the exhausted slab cache (always 0).
+   */
+  @Benchmark
+  public long exhaustedBackingTryAllocate(BackingExhausted s) {
+    return s.slab.tryAllocate();
+  }
+
   /** The baseline of the reservation figure: 2 + 2 bare allocations, then the 4 frees. */
   @Benchmark
   public long bareSlab4AllocateFree(Bare s) {
