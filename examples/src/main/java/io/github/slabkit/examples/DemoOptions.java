@@ -76,7 +76,7 @@ public record DemoOptions(
 
       Exit status: 0 when every check passed (writeback: tree consistent, every object returned;
       abba: the deadlock was detected and the reservations completed), 1 when a check failed,
-      2 on a bad command line.
+      2 on a bad command line (or options that cannot work, e.g. a budget too small for the reserves).
       """;
 
   /**
