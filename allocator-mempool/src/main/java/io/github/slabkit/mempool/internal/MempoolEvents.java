@@ -10,6 +10,14 @@ import jdk.jfr.Timespan;
 
 /** JFR events of mempools and reservations; committed only while a recording enables them. */
 public final class MempoolEvents {
+  // One never-committed instance per event type, to ask isEnabled() (a per-class setting) before creating
+  // an event: without a recording that enables it, nothing is allocated, even before the JIT could
+  // eliminate the allocation.
+  private static final ReserveUse RESERVEUSE_PROBE = new ReserveUse();
+  private static final Wait WAIT_PROBE = new Wait();
+  private static final ReservationWait RESERVATIONWAIT_PROBE = new ReservationWait();
+  private static final DebugReport DEBUGREPORT_PROBE = new DebugReport();
+
   private MempoolEvents() {}
 
   /** Objects were taken from a pool's reserve because the backing allocator had none. */
@@ -58,6 +66,9 @@ public final class MempoolEvents {
 
   /** Records objects taken from a reserve. */
   public static void reserveUse(String pool, int objects, int levelAfter) {
+    if (!RESERVEUSE_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     ReserveUse e = new ReserveUse();
     if (e.shouldCommit()) {
       e.pool = pool;
@@ -69,6 +80,9 @@ public final class MempoolEvents {
 
   /** Records a wait for one pool. */
   public static void poolWait(String pool, long nanos) {
+    if (!WAIT_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     Wait e = new Wait();
     if (e.shouldCommit()) {
       e.pool = pool;
@@ -79,6 +93,9 @@ public final class MempoolEvents {
 
   /** Records a reservation's wait. */
   static void reservationWait(Ticket t, long nanos) {
+    if (!RESERVATIONWAIT_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     ReservationWait e = new ReservationWait();
     if (e.shouldCommit()) {
       StringBuilder pools = new StringBuilder();
@@ -96,6 +113,9 @@ public final class MempoolEvents {
 
   /** Records a poison report. */
   public static void debugReport(String pool, long handle, long badOffset) {
+    if (!DEBUGREPORT_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     DebugReport e = new DebugReport();
     if (e.shouldCommit()) {
       e.pool = pool;

@@ -12,6 +12,14 @@ import jdk.jfr.StackTrace;
  * so with no recording the cost is one check on a slow path; none is on the allocation fast path.
  */
 public final class SlabEvents {
+  // One never-committed instance per event type, to ask isEnabled() (a per-class setting) before creating
+  // an event: without a recording that enables it, nothing is allocated, even before the JIT could
+  // eliminate the allocation.
+  private static final Grow GROW_PROBE = new Grow();
+  private static final Release RELEASE_PROBE = new Release();
+  private static final Failure FAILURE_PROBE = new Failure();
+  private static final DebugReport DEBUGREPORT_PROBE = new DebugReport();
+
   private SlabEvents() {}
 
   /** A slab was created (charged to the budget). */
@@ -62,6 +70,9 @@ public final class SlabEvents {
   }
 
   static void grow(String cache, long slabBytes, int objects) {
+    if (!GROW_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     Grow e = new Grow();
     if (e.shouldCommit()) {
       e.cache = cache;
@@ -72,6 +83,9 @@ public final class SlabEvents {
   }
 
   static void release(String cache, long slabBytes) {
+    if (!RELEASE_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     Release e = new Release();
     if (e.shouldCommit()) {
       e.cache = cache;
@@ -82,6 +96,9 @@ public final class SlabEvents {
 
   /** Records a failed allocation. */
   public static void failure(String cache, String mode, long used, long limit) {
+    if (!FAILURE_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     Failure e = new Failure();
     if (e.shouldCommit()) {
       e.cache = cache;
@@ -93,6 +110,9 @@ public final class SlabEvents {
   }
 
   static void debugReport(String cache, String what, long handle, long badOffset) {
+    if (!DEBUGREPORT_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
     DebugReport e = new DebugReport();
     if (e.shouldCommit()) {
       e.cache = cache;
