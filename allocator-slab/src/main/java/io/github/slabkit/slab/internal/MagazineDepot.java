@@ -152,6 +152,11 @@ public final class MagazineDepot {
           m = full;
           tc.countExchange();
         } else {
+          if (mode == SlabLayer.NOWAIT && layer.exhaustedForNowait()) {
+            failures.incrementAndGet(); // refused without taking the slab lock
+            layer.recordFailure(mode);
+            return 0;
+          }
           int got = layer.take(m.handles, 0, magazineSize, false, mode, timeoutNanos);
           if (got == 0) {
             failures.incrementAndGet();

@@ -93,6 +93,11 @@ public final class SlabLayer {
   private @Nullable Slab full;
   private @Nullable Slab empty;
   private int partialCount;
+  /**
+   * {@code partialCount + emptyCount}, stored with release-free opaque writes whenever a list changes, so
+   * that a non-blocking allocation can see without the lock that no slab has a free object.
+   */
+  private int freeSlabsHint;
   private int fullCount;
   private int emptyCount;
 
@@ -421,6 +426,16 @@ public final class SlabLayer {
     }
   }
 
+  /**
+   * Whether a GFP_NOWAIT allocation would fail anyway: no slab has a free object and the budget has no room
+   * for a new slab. Read without the lock; it may miss an object freed to the slabs a moment ago, which a
+   * non-blocking call may (it promises an object only when one is at hand). Makes the refusal of an
+   * exhausted cache cheap: a mempool calls it on every allocation once its backing runs dry.
+   */
+  public boolean exhaustedForNowait() {
+    return (int) FREE_SLABS_HINT.getOpaque(this) == 0 && budget.available() < slabBytes;
+  }
+
   private void addToList(Slab s, int list) {
     s.list = list;
     s.prev = null;
@@ -450,6 +465,7 @@ public final class SlabLayer {
         fullCount++;
       }
     }
+    FREE_SLABS_HINT.setOpaque(this, partialCount + emptyCount);
   }
 
   private void unlink(Slab s) {
@@ -477,6 +493,7 @@ public final class SlabLayer {
     s.prev = null;
     s.next = null;
     s.list = -1;
+    FREE_SLABS_HINT.setOpaque(this, partialCount + emptyCount);
   }
 
   // ---------------------------------------------------------------- statistics and close
@@ -514,5 +531,17 @@ public final class SlabLayer {
 
   public long tag() {
     return tag;
+  }
+
+  // VarHandle mechanics
+  private static final java.lang.invoke.VarHandle FREE_SLABS_HINT;
+
+  static {
+    try {
+      FREE_SLABS_HINT =
+          java.lang.invoke.MethodHandles.lookup().findVarHandle(SlabLayer.class, "freeSlabsHint", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 }
