@@ -184,15 +184,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      Magazine m = tc.loaded;
-      int c = m.count;
-      if (c > 0) {
-        m.count = --c;
-        tc.countAlloc();
-        return m.handles[c];
-      }
-      return slow(tc, SlabLayer.NOWAIT);
+      return allocateUntimed(depot.local(t), SlabLayer.NOWAIT);
     }
     return allocateVirtual(SlabLayer.NOWAIT);
   }
@@ -207,15 +199,7 @@ public final class SlabCache implements ObjectAllocator {
     if (debugger != null) {
       h = debugAllocate(SlabLayer.BLOCKING, 0);
     } else if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      Magazine m = tc.loaded;
-      int c = m.count;
-      if (c > 0) {
-        m.count = --c;
-        tc.countAlloc();
-        return m.handles[c];
-      }
-      h = slow(tc, SlabLayer.BLOCKING);
+      h = allocateUntimed(depot.local(t), SlabLayer.BLOCKING);
     } else {
       h = allocateVirtual(SlabLayer.BLOCKING);
     }
@@ -236,15 +220,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      Magazine m = tc.loaded;
-      int c = m.count;
-      if (c > 0) {
-        m.count = --c;
-        tc.countAlloc();
-        return m.handles[c];
-      }
-      return depot.allocateSlow(tc, SlabLayer.TIMED, nanos);
+      return allocateFrom(depot.local(t), SlabLayer.TIMED, nanos);
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
@@ -275,9 +251,10 @@ public final class SlabCache implements ObjectAllocator {
     return h;
   }
 
-  private long slow(ThreadCache tc, int mode) {
+  /** {@link #allocateFrom} for the modes that cannot be interrupted. */
+  private long allocateUntimed(ThreadCache tc, int mode) {
     try {
-      return depot.allocateSlow(tc, mode, 0);
+      return allocateFrom(tc, mode, 0);
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
@@ -299,13 +276,19 @@ public final class SlabCache implements ObjectAllocator {
     }
   }
 
-  private long allocateFrom(ThreadCache s, int mode, long nanos) throws InterruptedException {
-    Magazine m = s.loaded;
-    if (m.count > 0) {
-      s.countAlloc();
-      return m.handles[--m.count];
+  /**
+   * The fast path: pops the loaded magazine of a thread's (or a locked stripe's) cache, with no atomic
+   * instruction; the depot and the slabs only when it is empty.
+   */
+  private long allocateFrom(ThreadCache tc, int mode, long nanos) throws InterruptedException {
+    Magazine m = tc.loaded;
+    int c = m.count;
+    if (c > 0) {
+      m.count = --c;
+      tc.countAlloc();
+      return m.handles[c];
     }
-    return depot.allocateSlow(s, mode, nanos);
+    return depot.allocateSlow(tc, mode, nanos);
   }
 
   // ---------------------------------------------------------------- free

@@ -72,10 +72,6 @@ public final class MagazineDepot {
     this.local = ThreadLocal.withInitial(this::register);
   }
 
-  public SlabLayer layer() {
-    return layer;
-  }
-
   /**
    * The calling platform thread's cache. A thread-id indexed table answers most lookups with fewer
    * dependent loads than {@link ThreadLocal#get()}; a slot whose cache belongs to another thread (ids that

@@ -75,7 +75,4 @@ public final class Slab {
     return (freeBits[slot >>> 6] & (1L << slot)) != 0;
   }
 
-  int inUse() {
-    return objects - freeCount;
-  }
 }

@@ -536,15 +536,6 @@ public final class StateTree extends StateRbTree {
     }
   }
 
-  /**
-   * Returns how many spare states are kept.
-   *
-   * @return the count
-   */
-  public int stashed() {
-    return stashCount;
-  }
-
   private void freeStash() {
     if (stashCount > 0) {
       pool.freeBulk(stash, stashCount);
