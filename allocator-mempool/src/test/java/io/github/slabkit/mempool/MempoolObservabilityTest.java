@@ -10,7 +10,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -91,12 +90,8 @@ class MempoolObservabilityTest {
       backing.failAlways(true);
       long h = pool.allocate(); // reserve use
       Thread waiter = Thread.ofPlatform().start(() -> pool.free(pool.allocate()));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (waiter.getState() != Thread.State.WAITING
-          && waiter.getState() != Thread.State.TIMED_WAITING
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      // The pool's own count of waiters, not a thread state that a deadline could silently fall through.
+      Waiting.until("the allocation waits in the pool", () -> pool.mempoolStatistics().waiting() == 1);
       pool.free(h); // wakes the waiter
       waiter.join(10_000);
       assertFalse(waiter.isAlive());
@@ -109,12 +104,7 @@ class MempoolObservabilityTest {
                       pool.free(res.take(pool));
                     }
                   });
-      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (rwaiter.getState() != Thread.State.WAITING
-          && rwaiter.getState() != Thread.State.TIMED_WAITING
-          && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
+      Waiting.until("the reservation waits in the pool", () -> pool.mempoolStatistics().waiting() == 1);
       pool.free(h2);
       rwaiter.join(10_000);
       assertFalse(rwaiter.isAlive());

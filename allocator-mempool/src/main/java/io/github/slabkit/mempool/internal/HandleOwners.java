@@ -46,6 +46,24 @@ final class HandleOwners {
     return null;
   }
 
+  /** Removes every entry, returning the holders (one per entry, with repeats). */
+  synchronized HoldAndWaitCheck.Holdings[] clear() {
+    HoldAndWaitCheck.Holdings[] out = new HoldAndWaitCheck.Holdings[size];
+    int n = 0;
+    for (int i = 0; i < keys.length; i++) {
+      if (keys[i] != 0) {
+        HoldAndWaitCheck.Holdings v = values[i];
+        if (v != null) {
+          out[n++] = v;
+        }
+        keys[i] = 0;
+        values[i] = null;
+      }
+    }
+    size = 0;
+    return Arrays.copyOf(out, n);
+  }
+
   synchronized int size() {
     return size;
   }

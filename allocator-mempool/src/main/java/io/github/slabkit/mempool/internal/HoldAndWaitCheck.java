@@ -203,6 +203,18 @@ public final class HoldAndWaitCheck {
   }
 
   /**
+   * Forgets every object of a closed pool: nobody can wait for that pool any more, and its objects can no
+   * longer be freed through it.
+   *
+   * @param pool the pool, closed
+   */
+  public static void poolClosed(MempoolCore pool) {
+    for (Holdings h : pool.owners().clear()) {
+      h.removeObject(pool);
+    }
+  }
+
+  /**
    * Records that the current thread acquired a reservation.
    *
    * @return what to pass to {@link #released} on close, or {@code null} when the mode is off

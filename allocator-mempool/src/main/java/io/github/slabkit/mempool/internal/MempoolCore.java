@@ -594,6 +594,7 @@ public final class MempoolCore {
       closed = true;
       rest = reserve.close();
     }
+    HoldAndWaitCheck.poolClosed(this);
     RuntimeException first = null;
     for (long h : rest) {
       try {
