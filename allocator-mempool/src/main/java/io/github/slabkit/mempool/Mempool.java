@@ -551,8 +551,9 @@ public final class Mempool implements ObjectAllocator {
    */
   @Override
   public void free(long handle) {
-    core.free(handle);
+    // Ownership first: once the object is back in the pool another thread may take it and own it.
     HoldAndWaitCheck.disowned(core, handle);
+    core.free(handle);
   }
 
   /**

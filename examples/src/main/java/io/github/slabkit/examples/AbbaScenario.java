@@ -88,9 +88,11 @@ public final class AbbaScenario {
         budget.limit());
     Checks checks = new Checks(out);
 
-    // 1. naive: hold one, block for the other
+    // 1. naive: hold one, block for the other. Checked mode would reject this pattern at once (part 3
+    // shows it), so it is off here: this part shows what happens without it.
+    Reservation.checkedMode(false);
     out.println();
-    out.println("1. naive per-object blocking allocation");
+    out.println("1. naive per-object blocking allocation (checked mode off)");
     Operation naive =
         (id, status) -> {
           Mempool first = id % 2 == 0 ? a : b;
@@ -122,8 +124,9 @@ public final class AbbaScenario {
         "no deadlock in " + ATTEMPTS + " attempts (try more --threads or a smaller --pool-size)");
 
     // 2. reservations: all or nothing
+    Reservation.checkedMode(true);
     out.println();
-    out.println("2. the same work through reservations (all or nothing, FIFO)");
+    out.println("2. the same work through reservations (all or nothing, checked mode on)");
     AtomicReferenceArray<Reservation> reservations = new AtomicReferenceArray<>(threads);
     for (int i = 0; i < threads; i++) {
       Mempool first = i % 2 == 0 ? a : b;
@@ -185,6 +188,33 @@ public final class AbbaScenario {
     }
     out.println("   " + message);
     checks.check("checked mode: hold-and-wait was rejected with an explanation", !message.isEmpty(), "no exception");
+
+    out.println("   the naive pattern: holding an object of pool-a, a blocking b.allocate() on a drained pool-b said:");
+    String naiveMessage = "";
+    long[] drained = new long[minNr];
+    Thread drainer = Thread.ofPlatform().start(() -> {
+      for (int i = 0; i < drained.length; i++) {
+        drained[i] = b.allocate(); // another thread holds all of pool-b
+      }
+    });
+    drainer.join();
+    long x = a.allocate();
+    try {
+      long y = b.allocate(); // hold-and-wait on a drained pool: rejected before it blocks
+      b.free(y);
+    } catch (IllegalStateException e) {
+      naiveMessage = String.valueOf(e.getMessage());
+    } finally {
+      a.free(x);
+      for (long h : drained) {
+        b.free(h);
+      }
+    }
+    out.println("   " + naiveMessage);
+    checks.check(
+        "checked mode: the naive pattern (hold one object, block for another) was rejected",
+        naiveMessage.contains("hold-and-wait"),
+        "no exception");
 
     out.println();
     printPool(a.mempoolStatistics());
