@@ -29,9 +29,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>A blocking {@link Builder#acquire() acquire} never fails: each demand is at most its pool's
  *       {@code minNr} (checked when the reservation is built), and the pool's reserve refills to
  *       {@code minNr} as objects are freed.
- *   <li>First come, first served: waiting reservations (and waiting mempool allocations) are granted
- *       strictly in arrival order among those that share a pool, so a demand for a whole reserve is not
- *       starved by a stream of small ones. Reservations on unrelated pools do not wait for each other.
+ *   <li>Work-conserving and fair: no request waits while what it needs is at hand; each free is offered to
+ *       the oldest waiter it now satisfies; a waiter that has waited one claim window claims its pools, so a
+ *       demand for a whole reserve is not starved by a stream of small ones (see {@link ReservationDomain}).
+ *       A queued reservation never makes other code wait for an object that is there for longer than one
+ *       claim window at a time, so adding a reservation cannot deadlock correct code elsewhere.
  *   <li>{@link #take} never blocks and never fails within the reserved count.
  * </ul>
  *

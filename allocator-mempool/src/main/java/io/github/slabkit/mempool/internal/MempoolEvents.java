@@ -46,7 +46,7 @@ public final class MempoolEvents {
   @Name("io.github.slabkit.ReservationWait")
   @Label("Reservation Wait")
   @Category({"Slabkit", "Mempool"})
-  @Description("A multi-pool reservation waited to be granted (FIFO)")
+  @Description("A multi-pool reservation waited to be granted")
   static final class ReservationWait extends Event {
     @Label("Pools") String pools = "";
     @Label("Objects") int objects;
