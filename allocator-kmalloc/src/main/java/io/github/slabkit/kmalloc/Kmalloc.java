@@ -66,7 +66,8 @@ import java.util.concurrent.TimeUnit;
  * that class cache's handle; kind 63 is a large allocation (slot and generation in a table). How the slab
  * handle's dropped top bits are recovered, and why that is checked rather than assumed, is in {@code
  * internal.HandleCodec}. Large allocations are each one shared {@code Arena}: freeable from any thread with no
- * restricted method, but their free is a handshake with every thread (tens of microseconds).
+ * restricted method, but their free is a handshake with every thread (tens of microseconds), and each
+ * creates a few heap objects (the arena and its segment); the class paths allocate nothing on the heap.
  */
 @SuppressWarnings("InvalidSnippet") // the example is an external snippet: compiled and tested in examples
 public final class Kmalloc implements AutoCloseable {
