@@ -567,21 +567,57 @@ public final class Mempool implements ObjectAllocator {
     HoldAndWaitCheck.disowned(core, handle);
   }
 
+  /**
+   * Checks that {@code handle} could be freed to this pool: the backing allocator validates it. Changes
+   * nothing.
+   *
+   * @param handle a handle
+   * @throws InvalidHandleException if the backing allocator refuses it (null, foreign, or, where the backing
+   *     allocator detects it, not allocated)
+   * @throws AllocatorClosedException if the backing allocator is closed
+   */
   @Override
   public void checkHandle(long handle) {
     backing.checkHandle(handle);
   }
 
+  /**
+   * Returns the segment of the backing allocator that holds the object, for zero-garbage access with
+   * {@link #offset(long)} ({@code VH.get(pool.memory(h), pool.offset(h))}). Objects taken from the reserve
+   * are ordinary objects of the backing allocator, so this is exactly the backing allocator's answer.
+   *
+   * @param handle a live handle of this pool
+   * @return the segment
+   * @throws InvalidHandleException if the backing allocator refuses the handle
+   * @throws AllocatorClosedException if the backing allocator is closed
+   */
   @Override
   public MemorySegment memory(long handle) {
     return backing.memory(handle);
   }
 
+  /**
+   * Returns the object's base offset in {@link #memory(long)}.
+   *
+   * @param handle a live handle of this pool
+   * @return the offset
+   * @throws InvalidHandleException if the backing allocator refuses the handle
+   * @throws AllocatorClosedException if the backing allocator is closed
+   */
   @Override
   public long offset(long handle) {
     return backing.offset(handle);
   }
 
+  /**
+   * Returns a view of exactly the object's bytes (allocates the view; {@link #memory}/{@link #offset} do
+   * not).
+   *
+   * @param handle a live handle of this pool
+   * @return a segment of {@link #objectSize()} bytes
+   * @throws InvalidHandleException if the backing allocator refuses the handle
+   * @throws AllocatorClosedException if the backing allocator is closed
+   */
   @Override
   public MemorySegment segment(long handle) {
     return backing.segment(handle);
