@@ -3,7 +3,6 @@ package io.github.slabkit.extent;
 import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
-import io.github.slabkit.extent.internal.Prealloc;
 import io.github.slabkit.extent.internal.StateLayout;
 import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.slab.SlabCache;
@@ -24,6 +23,9 @@ import org.jspecify.annotations.Nullable;
 public final class ExtentTreeBuilder {
   /** Bytes per extent state. */
   public static final long STATE_SIZE = StateLayout.SIZE;
+
+  /** The smallest mempool reserve a tree accepts: one operation's worst case, a split at each end. */
+  public static final int MIN_RESERVE = 2;
 
   /** The default mempool reserve, in states. */
   public static final int DEFAULT_RESERVE = 32;
@@ -71,9 +73,9 @@ public final class ExtentTreeBuilder {
    * @return this builder
    */
   public ExtentTreeBuilder reserve(int states) {
-    if (states < Prealloc.CAPACITY) {
+    if (states < MIN_RESERVE) {
       throw new IllegalArgumentException(
-          name + ": reserve " + states + " is below one operation's worst case, " + Prealloc.CAPACITY);
+          name + ": reserve " + states + " is below one operation's worst case, " + MIN_RESERVE);
     }
     this.reserve = states;
     return this;
@@ -110,9 +112,9 @@ public final class ExtentTreeBuilder {
    * @return this builder
    */
   public ExtentTreeBuilder pool(Mempool pool) {
-    if (pool.minNr() < Prealloc.CAPACITY) {
+    if (pool.minNr() < MIN_RESERVE) {
       throw new IllegalArgumentException(
-          name + ": " + pool.name() + " has minNr " + pool.minNr() + ", below " + Prealloc.CAPACITY);
+          name + ": " + pool.name() + " has minNr " + pool.minNr() + ", below " + MIN_RESERVE);
     }
     return allocator(pool, pool.backing());
   }
