@@ -8,7 +8,6 @@ import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.mempool.internal.HoldAndWaitCheck;
 import io.github.slabkit.mempool.internal.MempoolCore;
-import io.github.slabkit.mempool.internal.ReservationQueue;
 import io.github.slabkit.mempool.internal.Ticket;
 import io.github.slabkit.mempool.internal.MempoolMBean;
 import java.lang.foreign.MemorySegment;
@@ -37,18 +36,30 @@ import java.util.concurrent.TimeUnit;
  * A freed object refills the reserve while it holds fewer than {@code minNr} and wakes a waiter; otherwise it
  * goes back to the backing allocator.
  *
- * <h2>Fairness</h2>
- * Waiting allocations, {@link #allocateBulk bulk allocations} and {@link Reservation}s share one queue and are
- * served first come, first served: while anyone waits for this pool, newcomers do not take from its reserve
- * (they may still get objects from the backing allocator), so {@link #tryAllocate()} can return {@code 0}
- * while the reserve is not empty.
+ * <h2>Priorities and headroom</h2>
+ * A pool built with a {@link Builder#headroom(int) headroom} keeps the last objects of its reserve for
+ * {@link AllocationPriority#RECLAIMING} allocations (the kernel's watermarks and {@code __GFP_MEMALLOC}):
+ * ordinary allocations stop there, so an operation that gives memory back can still get the object it needs
+ * after ordinary writers drained the pool. Size {@code minNr} for the largest demand of the ordinary path
+ * plus the headroom, and the headroom for the most objects that the reclaiming operations in flight at once
+ * take before they give back (an extent tree's {@code clear} takes at most one at a time).
+ *
+ * <h2>Fairness and liveness</h2>
+ * Pools are work-conserving: a request never waits while what it may take is at hand, whoever else waits.
+ * Waiting allocations, {@link #allocateBulk bulk allocations} and {@link Reservation}s share one queue per
+ * {@link ReservationDomain}; each free into the reserve is offered to the oldest waiter that it now
+ * satisfies. A waiter that has waited one claim window claims the pool for one window, so a large demand is
+ * not starved by a stream of small ones (see {@link ReservationDomain}); a claim can hold other requests back
+ * for at most one window at a time, so it cannot become a deadlock.
  *
  * <h2>Deadlock</h2>
  * An operation that needs several objects must not take them one blocking call at a time: two threads each
  * holding one object and waiting for another can wait forever (the ABBA deadlock of 2011's btrfs thread).
- * Declare them in one {@link Reservation} or one {@link #allocateBulk} call instead. In checked mode
- * ({@link Reservation#checkedMode(boolean)}) a blocking call on a thread that holds an open reservation
- * fails with an {@link IllegalStateException}.
+ * Declare them in one {@link Reservation} or one {@link #allocateBulk} call instead, or take the pools in one
+ * order everywhere, as the kernel requires. Checked mode ({@link Reservation#checkedMode(boolean)}) rejects a
+ * blocking call on a thread that holds an open reservation or objects of a pool (including this one) with an
+ * {@link IllegalStateException}, unless a declared {@link Builder#allocationOrder(int) allocation order}
+ * allows it; library code that stores objects in a shared structure {@link #disown(long) disowns} them.
  *
  * <h2>Thread safety and memory consistency</h2>
  * Thread safe. Actions in a thread prior to freeing an object happen-before actions subsequent to the
@@ -64,9 +75,11 @@ public final class Mempool implements ObjectAllocator {
   private final ObjectAllocator backing;
   private final String allocateOp;
   private final String allocateBulkOp;
+  private final MempoolCore[] self;
 
   private Mempool(MempoolCore core) {
     this.core = core;
+    this.self = new MempoolCore[] {core};
     this.name = core.name();
     this.backing = core.backing();
     this.allocateOp = "Mempool '" + name + "'.allocate()";
@@ -128,6 +141,9 @@ public final class Mempool implements ObjectAllocator {
     private Duration waitTimeout = Duration.ofSeconds(5);
     private boolean poisonReserve = debugPropertyAsksForPoison();
     private boolean jmx;
+    private int headroom;
+    private int order;
+    private ReservationDomain domain = ReservationDomain.shared();
 
     private Builder(String name, ObjectAllocator backing) {
       this.name = Objects.requireNonNull(name, "name");
@@ -187,6 +203,47 @@ public final class Mempool implements ObjectAllocator {
       return this;
     }
 
+    /**
+     * Sets how many objects of the reserve only {@link AllocationPriority#RECLAIMING} allocations may take.
+     * Default 0. Ordinary demands (bulk allocations, reservations) may then be at most {@code minNr -
+     * headroom}.
+     *
+     * @param headroom {@code 0 <= headroom < minNr} (checked when the pool is built)
+     * @return this builder
+     */
+    public Builder headroom(int headroom) {
+      if (headroom < 0) {
+        throw new IllegalArgumentException(name + ": headroom must be 0 or more, was " + headroom);
+      }
+      this.headroom = headroom;
+      return this;
+    }
+
+    /**
+     * Declares the pool's allocation order for checked mode, like a lock order: a thread that holds objects
+     * of pools whose order is lower than this pool's may block on this pool. Default 0, no order: holding
+     * anything of the mempools and blocking on this pool is then reported.
+     *
+     * @param order a positive rank; pools taken first get lower ranks
+     * @return this builder
+     */
+    public Builder allocationOrder(int order) {
+      this.order = Allocators.checkPositive("allocationOrder", order);
+      return this;
+    }
+
+    /**
+     * Sets the domain whose queue the pool's waiters share (default {@link ReservationDomain#shared()}).
+     * Reservations span pools of one domain.
+     *
+     * @param domain the domain
+     * @return this builder
+     */
+    public Builder domain(ReservationDomain domain) {
+      this.domain = Objects.requireNonNull(domain, "domain");
+      return this;
+    }
+
     private static boolean debugPropertyAsksForPoison() {
       String v = System.getProperty(DEBUG_PROPERTY);
       return v != null && v.toUpperCase(java.util.Locale.ROOT).contains("P");
@@ -198,8 +255,16 @@ public final class Mempool implements ObjectAllocator {
      *
      * @return the pool
      * @throws AllocationFailedException if the reserve cannot be preallocated; nothing is held then
+     * @throws IllegalArgumentException if the headroom is not below {@code minNr}
+     * @throws IllegalStateException if {@code jmx(true)} and the MBean cannot be registered; the reserve is
+     *     given back first
      */
     public Mempool build() {
+      if (headroom >= minNr) {
+        throw new IllegalArgumentException(
+            name + ": headroom " + headroom + " must be below minNr " + minNr
+                + ": ordinary allocations could never take from the reserve");
+      }
       long nanos;
       try {
         nanos = waitTimeout.toNanos();
@@ -208,9 +273,26 @@ public final class Mempool implements ObjectAllocator {
       }
       Mempool pool =
           new Mempool(
-              MempoolCore.create(name, backing, minNr, Math.min(nanos, Long.MAX_VALUE / 4), poisonReserve));
+              MempoolCore.create(
+                  name,
+                  backing,
+                  minNr,
+                  headroom,
+                  Math.min(nanos, Long.MAX_VALUE / 4),
+                  poisonReserve,
+                  domain.queue(),
+                  order));
       if (jmx) {
-        pool.registerMBean();
+        try {
+          pool.registerMBean();
+        } catch (RuntimeException e) {
+          try {
+            pool.close();
+          } catch (RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+          throw e;
+        }
       }
       return pool;
     }
@@ -249,6 +331,15 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
+   * Returns how many objects of the reserve only reclaiming allocations may take.
+   *
+   * @return the headroom, {@code 0..minNr-1}
+   */
+  public int headroom() {
+    return core.headroom();
+  }
+
+  /**
    * Returns how many objects are in the reserve now.
    *
    * @return the reserve level, {@code 0..minNr}
@@ -258,18 +349,32 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Allocates without waiting: the backing allocator without reclaim, then the reserve unless someone waits
-   * for it.
+   * Allocates without waiting: the backing allocator without reclaim, then the reserve as far as an ordinary
+   * allocation may reach (not the headroom, not what an older waiter's claim holds back).
    *
    * @return a handle, or {@code 0}
    * @throws AllocatorClosedException if the pool is closed
    */
   @Override
   public long tryAllocate() {
+    return tryAllocate(AllocationPriority.NORMAL);
+  }
+
+  /**
+   * Allocates without waiting, as {@link #tryAllocate()}, with the given priority: a reclaiming allocation
+   * may take the headroom and is not held back by an ordinary waiter's claim.
+   *
+   * @param priority how deep into the reserve it may reach
+   * @return a handle, or {@code 0}
+   * @throws AllocatorClosedException if the pool is closed
+   */
+  public long tryAllocate(AllocationPriority priority) {
     core.checkOpen("tryAllocate");
-    long h = core.allocateFast();
+    long h = core.allocateFast(priority == AllocationPriority.RECLAIMING);
     if (h == NO_HANDLE) {
       core.countFailure();
+    } else {
+      HoldAndWaitCheck.took(core, h);
     }
     return h;
   }
@@ -281,25 +386,22 @@ public final class Mempool implements ObjectAllocator {
    * @param timeout the most to wait
    * @param unit its unit
    * @return a handle, or {@code 0} on timeout
-   * @throws InterruptedException if interrupted while waiting
+   * @throws InterruptedException if interrupted while waiting; nothing is held then
    * @throws AllocatorClosedException if the pool is closed
    */
   @Override
   public long tryAllocate(long timeout, TimeUnit unit) throws InterruptedException {
     core.checkOpen("tryAllocate");
-    long h = core.allocateFast();
-    if (h != NO_HANDLE) {
-      return h;
-    }
-    long nanos = unit.toNanos(timeout);
-    if (nanos <= 0) {
-      h = core.allocateReclaim();
-    } else {
-      h = slowAllocate(true, nanos, true);
-    }
+    long h = core.allocateFast(false);
     if (h == NO_HANDLE) {
-      core.countFailure();
+      long nanos = unit.toNanos(timeout);
+      h = nanos <= 0 ? core.allocateReclaim() : slowAllocate(false, true, nanos, true);
+      if (h == NO_HANDLE) {
+        core.countFailure();
+        return h;
+      }
     }
+    HoldAndWaitCheck.took(core, h);
     return h;
   }
 
@@ -309,21 +411,38 @@ public final class Mempool implements ObjectAllocator {
    *
    * @return a handle, never {@code 0}
    * @throws AllocatorClosedException if the pool is closed
-   * @throws IllegalStateException in checked mode, if the thread holds an open reservation (hold-and-wait)
+   * @throws IllegalStateException in checked mode, if the thread holds an open reservation or objects of a
+   *     pool that no declared allocation order puts before this one (hold-and-wait)
    */
   @Override
   public long allocate() {
-    HoldAndWaitCheck.beforeBlocking(allocateOp);
+    return allocate(AllocationPriority.NORMAL);
+  }
+
+  /**
+   * Allocates as {@link #allocate()}, with the given priority: a reclaiming allocation may take the headroom
+   * and passes ordinary waiters' claims. Never fails; waits uninterruptibly.
+   *
+   * @param priority how deep into the reserve it may reach
+   * @return a handle, never {@code 0}
+   * @throws AllocatorClosedException if the pool is closed
+   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
+   */
+  public long allocate(AllocationPriority priority) {
+    boolean reclaiming = priority == AllocationPriority.RECLAIMING;
     core.checkOpen("allocate");
-    long h = core.allocateFast();
-    if (h != NO_HANDLE) {
-      return h;
+    HoldAndWaitCheck.beforeAcquire(self, allocateOp);
+    long h = core.allocateFast(reclaiming);
+    if (h == NO_HANDLE) {
+      HoldAndWaitCheck.beforeBlocking(self, allocateOp);
+      try {
+        h = slowAllocate(reclaiming, false, 0, false);
+      } catch (InterruptedException e) {
+        throw new AssertionError("uninterruptible wait threw", e);
+      }
     }
-    try {
-      return slowAllocate(false, 0, false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible wait threw", e);
-    }
+    HoldAndWaitCheck.took(core, h);
+    return h;
   }
 
   /**
@@ -332,24 +451,27 @@ public final class Mempool implements ObjectAllocator {
    * @return a handle, never {@code 0}
    * @throws InterruptedException if interrupted while waiting; nothing is held then
    * @throws AllocatorClosedException if the pool is closed
-   * @throws IllegalStateException in checked mode, if the thread holds an open reservation (hold-and-wait)
+   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
    */
   public long allocateInterruptibly() throws InterruptedException {
-    HoldAndWaitCheck.beforeBlocking(allocateOp);
     core.checkOpen("allocate");
     if (Thread.interrupted()) {
       throw new InterruptedException(name + ": allocateInterruptibly() called with the interrupt status set");
     }
-    long h = core.allocateFast();
-    if (h != NO_HANDLE) {
-      return h;
+    HoldAndWaitCheck.beforeAcquire(self, allocateOp);
+    long h = core.allocateFast(false);
+    if (h == NO_HANDLE) {
+      HoldAndWaitCheck.beforeBlocking(self, allocateOp);
+      h = slowAllocate(false, false, 0, true);
     }
-    return slowAllocate(false, 0, true);
+    HoldAndWaitCheck.took(core, h);
+    return h;
   }
 
-  private long slowAllocate(boolean timed, long nanos, boolean interruptible) throws InterruptedException {
-    Ticket t = new Ticket(new MempoolCore[] {core}, new int[] {1});
-    if (!ReservationQueue.await(t, timed, nanos, interruptible)) {
+  private long slowAllocate(boolean reclaiming, boolean timed, long nanos, boolean interruptible)
+      throws InterruptedException {
+    Ticket t = new Ticket(self, new int[] {1}, reclaiming);
+    if (!core.queue().await(t, timed, nanos, interruptible)) {
       return NO_HANDLE;
     }
     long h = t.take(0);
@@ -360,56 +482,58 @@ public final class Mempool implements ObjectAllocator {
   /**
    * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, never failing: from the backing
    * allocator without waiting and the reserve if possible at once, otherwise by waiting, holding nothing,
-   * until the reserve can give all that is missing ({@code mempool_alloc_bulk}).
+   * until they can all be had ({@code mempool_alloc_bulk}). If the backing allocator throws, every object
+   * taken is given back before the exception propagates.
    *
    * @param dst where the handles go
-   * @param n how many, {@code 0 <= n <= min(dst.length, minNr())}
-   * @throws IllegalArgumentException if {@code n} is negative, above {@code dst.length}, or above
-   *     {@code minNr()} (such a demand could wait forever: the reserve never holds more than {@code minNr})
+   * @param n how many, {@code 0 <= n <= min(dst.length, minNr() - headroom)}
+   * @throws IllegalArgumentException if {@code n} is negative, above {@code dst.length}, or above what an
+   *     ordinary demand may take from the reserve (such a demand could wait forever: the reserve never holds
+   *     more than {@code minNr})
    * @throws AllocatorClosedException if the pool is closed
-   * @throws IllegalStateException in checked mode, if the thread holds an open reservation (hold-and-wait)
+   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
    */
   @Override
   public void allocateBulk(long[] dst, int n) {
     Allocators.checkBulk(dst, n);
-    int min = core.minNr();
-    if (n > min) {
-      throw new IllegalArgumentException(tooMany(n, min));
+    int limit = core.demandLimit(false);
+    if (n > limit) {
+      throw new IllegalArgumentException(tooMany(n, limit));
     }
     if (n == 0) {
       return;
     }
-    HoldAndWaitCheck.beforeBlocking(allocateBulkOp);
     core.checkOpen("allocateBulk");
-    int got = core.fillFromBacking(dst, 0, n);
-    if (got == n || core.takeFromReserve(dst, got, n - got)) {
-      core.countAllocated(got, n - got);
-      return;
-    }
-    if (core.giveBack(dst, 0, got, false)) {
-      ReservationQueue.grantWaiters();
-    }
-    Ticket t = new Ticket(new MempoolCore[] {core}, new int[] {n});
-    try {
-      ReservationQueue.await(t, false, 0, false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible wait threw", e);
+    HoldAndWaitCheck.beforeAcquire(self, allocateBulkOp);
+    Ticket t = new Ticket(self, new int[] {n}, false);
+    if (!t.tryFast()) {
+      HoldAndWaitCheck.beforeBlocking(self, allocateBulkOp);
+      try {
+        core.queue().await(t, false, 0, false);
+      } catch (InterruptedException e) {
+        throw new AssertionError("uninterruptible wait threw", e);
+      }
     }
     t.handOver(dst, 0);
+    for (int i = 0; i < n; i++) {
+      HoldAndWaitCheck.took(core, dst[i]);
+    }
   }
 
-  String tooMany(int n, int min) {
+  String tooMany(int n, int limit) {
     return name
         + ": a demand of "
         + n
-        + " objects at once exceeds minNr="
-        + min
-        + ": the reserve never holds more than minNr objects, and a waiting demand holds nothing, so it could"
-        + " wait forever when the backing allocator is exhausted. Ask for at most "
-        + min
-        + " objects, or resize the pool first (resize("
-        + n
-        + "))";
+        + " objects at once exceeds the "
+        + limit
+        + " an ordinary request may take from the reserve (minNr="
+        + minNr()
+        + ", headroom="
+        + core.headroom()
+        + "): the reserve never holds more, and a waiting demand holds nothing, so it could wait forever when"
+        + " the backing allocator is exhausted. Ask for at most "
+        + limit
+        + " objects, or resize the pool first";
   }
 
   /**
@@ -428,6 +552,18 @@ public final class Mempool implements ObjectAllocator {
   @Override
   public void free(long handle) {
     core.free(handle);
+    HoldAndWaitCheck.disowned(core, handle);
+  }
+
+  /**
+   * Tells checked mode that the calling thread no longer holds this object: it was stored in a shared data
+   * structure (an extent tree's states belong to the tree, not to the thread that inserted them) or handed to
+   * another thread. A cheap no-op when checked mode is off; the object stays allocated either way.
+   *
+   * @param handle a handle allocated from this pool
+   */
+  public void disown(long handle) {
+    HoldAndWaitCheck.disowned(core, handle);
   }
 
   @Override
@@ -475,10 +611,12 @@ public final class Mempool implements ObjectAllocator {
    */
   @Override
   public AllocatorStatistics statistics() {
-    long[] c = core.counters();
-    long allocations = c[0] + c[1];
-    long live = allocations - c[2];
-    return new AllocatorStatistics(name, objectSize(), live, c[7], live + c[7], allocations, c[2], c[3], 0);
+    MempoolCore.Snapshot c = core.snapshot();
+    long allocations = c.backingHits() + c.reserveHits();
+    long live = c.liveObjects();
+    int level = c.reserveLevel();
+    return new AllocatorStatistics(
+        name, objectSize(), live, level, live + level, allocations, c.frees(), c.failures(), 0);
   }
 
   /**
@@ -487,23 +625,22 @@ public final class Mempool implements ObjectAllocator {
    * @return the statistics
    */
   public MempoolStatistics mempoolStatistics() {
-    long[] c = core.counters();
-    long allocations = c[0] + c[1];
+    MempoolCore.Snapshot c = core.snapshot();
     return new MempoolStatistics(
         name,
         objectSize(),
-        (int) c[8],
-        (int) c[7],
-        allocations - c[2],
-        allocations,
-        c[2],
-        c[0],
-        c[1],
-        c[3],
-        c[4],
-        c[5],
-        c[6],
-        (int) c[9]);
+        c.minNr(),
+        c.reserveLevel(),
+        c.liveObjects(),
+        c.backingHits() + c.reserveHits(),
+        c.frees(),
+        c.backingHits(),
+        c.reserveHits(),
+        c.failures(),
+        c.waits(),
+        c.totalWaitNanos(),
+        c.maxWaitNanos(),
+        c.waiting());
   }
 
   /**
@@ -514,7 +651,16 @@ public final class Mempool implements ObjectAllocator {
    */
   @Override
   public void close() {
-    core.close();
+    try {
+      core.close();
+    } finally {
+      if (core.isClosed()) {
+        unregisterMBean(); // also when close() reports leaked objects
+      }
+    }
+  }
+
+  private void unregisterMBean() {
     synchronized (this) {
       if (mbeanName != null) {
         try {

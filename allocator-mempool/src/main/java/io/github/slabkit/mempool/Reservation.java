@@ -4,12 +4,10 @@ import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.Allocators;
 import io.github.slabkit.mempool.internal.HoldAndWaitCheck;
 import io.github.slabkit.mempool.internal.MempoolCore;
-import io.github.slabkit.mempool.internal.ReservationQueue;
 import io.github.slabkit.mempool.internal.Ticket;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,19 +65,21 @@ import org.jspecify.annotations.Nullable;
 public final class Reservation implements AutoCloseable {
   private final Mempool[] pools;
   private final Ticket ticket;
+  private final MempoolCore[] cores;
   private final String acquireOp;
-  private @Nullable AtomicInteger holdCounter;
+  private HoldAndWaitCheck.@Nullable Holdings holder;
 
-  private Reservation(Mempool[] pools, int[] counts) {
+  private Reservation(Mempool[] pools, int[] counts, boolean reclaiming) {
     this.pools = pools;
     MempoolCore[] cores = new MempoolCore[pools.length];
+    this.cores = cores;
     StringBuilder sb = new StringBuilder("Reservation[");
     for (int i = 0; i < pools.length; i++) {
       cores[i] = pools[i].core();
       sb.append(i == 0 ? "" : " + ").append(counts[i]).append(" of '").append(pools[i].name()).append('\'');
     }
     this.acquireOp = sb.append("].acquire()").toString();
-    this.ticket = new Ticket(cores, counts);
+    this.ticket = new Ticket(cores, counts, reclaiming);
   }
 
   /**
@@ -117,8 +117,22 @@ public final class Reservation implements AutoCloseable {
     private Mempool[] pools = new Mempool[2];
     private int[] counts = new int[2];
     private int size;
+    private AllocationPriority priority = AllocationPriority.NORMAL;
 
     private Builder() {}
+
+    /**
+     * Sets the priority of the reservation's demands (default {@link AllocationPriority#NORMAL}): a reclaiming
+     * reservation may take its pools' headroom and passes ordinary waiters' claims. Use it for operations
+     * that give back at least what they reserve.
+     *
+     * @param priority the priority
+     * @return this builder
+     */
+    public Builder priority(AllocationPriority priority) {
+      this.priority = Objects.requireNonNull(priority, "priority");
+      return this;
+    }
 
     /**
      * Adds a demand. Adding the same pool again adds to its count.
@@ -128,7 +142,9 @@ public final class Reservation implements AutoCloseable {
      * @return this builder
      * @throws IllegalArgumentException if {@code count < 1}, or the pool's total exceeds its {@code minNr}:
      *     such a reservation could wait forever, because the reserve never holds more than {@code minNr}
-     *     objects and a waiting reservation holds nothing
+     *     objects and a waiting reservation holds nothing (an ordinary reservation is checked against {@code
+     *     minNr - headroom} when it is built), or the pool belongs to another {@link ReservationDomain} than
+     *     the pools declared before
      */
     public Builder and(Mempool pool, int count) {
       Objects.requireNonNull(pool, "pool");
@@ -141,6 +157,12 @@ public final class Reservation implements AutoCloseable {
       int min = pool.minNr();
       if (total > min) {
         throw new IllegalArgumentException(pool.tooMany((int) Math.min(total, Integer.MAX_VALUE), min));
+      }
+      if (size > 0 && pools[0].core().queue() != pool.core().queue()) {
+        throw new IllegalArgumentException(
+            "pools '" + pools[0].name() + "' and '" + pool.name() + "' belong to different reservation"
+                + " domains; a reservation spans pools of one domain: build them with the same"
+                + " ReservationDomain (Mempool.Builder.domain)");
       }
       if (i == size) {
         if (size == pools.length) {
@@ -159,9 +181,17 @@ public final class Reservation implements AutoCloseable {
      * friends, as often as needed.
      *
      * @return an unacquired reservation
+     * @throws IllegalArgumentException if an ordinary demand exceeds {@code minNr - headroom} of its pool
      */
     public Reservation build() {
-      return new Reservation(Arrays.copyOf(pools, size), Arrays.copyOf(counts, size));
+      boolean reclaiming = priority == AllocationPriority.RECLAIMING;
+      for (int i = 0; i < size; i++) {
+        int limit = pools[i].core().demandLimit(reclaiming);
+        if (counts[i] > limit) {
+          throw new IllegalArgumentException(pools[i].tooMany(counts[i], limit));
+        }
+      }
+      return new Reservation(Arrays.copyOf(pools, size), Arrays.copyOf(counts, size), reclaiming);
     }
 
     /**
@@ -226,15 +256,16 @@ public final class Reservation implements AutoCloseable {
    */
   public void reacquire() {
     checkNotHeld();
-    HoldAndWaitCheck.beforeBlocking(acquireOp);
+    HoldAndWaitCheck.beforeAcquire(cores, acquireOp);
     if (!ticket.tryFast()) {
+      HoldAndWaitCheck.beforeBlocking(cores, acquireOp);
       try {
-        ReservationQueue.await(ticket, false, 0, false);
+        ticket.queue().await(ticket, false, 0, false);
       } catch (InterruptedException e) {
         throw new AssertionError("uninterruptible wait threw", e);
       }
     }
-    holdCounter = HoldAndWaitCheck.acquired();
+    holder = HoldAndWaitCheck.acquired();
   }
 
   /**
@@ -245,14 +276,15 @@ public final class Reservation implements AutoCloseable {
    */
   public void reacquireInterruptibly() throws InterruptedException {
     checkNotHeld();
-    HoldAndWaitCheck.beforeBlocking(acquireOp);
+    HoldAndWaitCheck.beforeAcquire(cores, acquireOp);
     if (Thread.interrupted()) {
       throw new InterruptedException(acquireOp + " called with the interrupt status set");
     }
     if (!ticket.tryFast()) {
-      ReservationQueue.await(ticket, false, 0, true);
+      HoldAndWaitCheck.beforeBlocking(cores, acquireOp);
+      ticket.queue().await(ticket, false, 0, true);
     }
-    holdCounter = HoldAndWaitCheck.acquired();
+    holder = HoldAndWaitCheck.acquired();
   }
 
   /**
@@ -266,7 +298,7 @@ public final class Reservation implements AutoCloseable {
     if (!ticket.tryFast()) {
       return false;
     }
-    holdCounter = HoldAndWaitCheck.acquired();
+    holder = HoldAndWaitCheck.acquired();
     return true;
   }
 
@@ -286,11 +318,11 @@ public final class Reservation implements AutoCloseable {
     }
     if (!ticket.tryFast()) {
       long nanos = unit.toNanos(timeout);
-      if (nanos <= 0 || !ReservationQueue.await(ticket, true, nanos, true)) {
+      if (nanos <= 0 || !ticket.queue().await(ticket, true, nanos, true)) {
         return false;
       }
     }
-    holdCounter = HoldAndWaitCheck.acquired();
+    holder = HoldAndWaitCheck.acquired();
     return true;
   }
 
@@ -322,6 +354,7 @@ public final class Reservation implements AutoCloseable {
           acquireOp + ": take('" + pool.name() + "') beyond the reserved count: all objects reserved from '"
               + pool.name() + "' were taken; reserve more");
     }
+    HoldAndWaitCheck.took(cores[i], h);
     return h;
   }
 
@@ -361,8 +394,16 @@ public final class Reservation implements AutoCloseable {
    * @return the statistics
    */
   public ReservationStatistics statistics() {
-    long[] c = ticket.counters();
-    return new ReservationStatistics(pools.length, ticket.total(), c[0], c[1], c[2], c[3], c[4]);
+    Ticket.Counters c = ticket.counters();
+    return new ReservationStatistics(
+        pools.length,
+        ticket.total(),
+        c.acquisitions(),
+        c.waits(),
+        c.totalWaitNanos(),
+        c.maxWaitNanos(),
+        c.maxOvertaken(),
+        c.claims());
   }
 
   /**
@@ -375,8 +416,8 @@ public final class Reservation implements AutoCloseable {
       return;
     }
     ticket.release();
-    HoldAndWaitCheck.released(holdCounter);
-    holdCounter = null;
+    HoldAndWaitCheck.released(holder);
+    holder = null;
   }
 
   @Override

@@ -10,8 +10,10 @@ package io.github.slabkit.mempool;
  * @param waits acquisitions that had to queue
  * @param totalWaitNanos their total wait
  * @param maxWaitNanos the longest wait
- * @param maxOvertaken the most objects granted from this reservation's pools to earlier waiters while it was
- *     queued; first-come-first-served bounds it by the demand queued ahead of it
+ * @param maxOvertaken the most objects taken from this reservation's pools' reserves by other requests while
+ *     it waited: pools are work-conserving, so others take what it cannot use yet, until it claims the pools
+ *     (see {@link ReservationDomain})
+ * @param claims how many claim windows it opened while waiting, over all acquisitions
  */
 public record ReservationStatistics(
     int pools,
@@ -20,4 +22,5 @@ public record ReservationStatistics(
     long waits,
     long totalWaitNanos,
     long maxWaitNanos,
-    long maxOvertaken) {}
+    long maxOvertaken,
+    long claims) {}

@@ -14,18 +14,28 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
- * First come, first served: a reservation of a pool's whole reserve, competing with a stream of
- * single-object reservations and allocations, is granted after at most the grants queued ahead of it.
+ * The starvation bound: a reservation of a pool's whole reserve, competing with a stream of single-object
+ * reservations and allocations that keep the reserve almost never full, is granted once it claims the pool:
+ * after one claim window of waiting, the objects the stream frees accumulate for it. Without claims the
+ * work-conserving pool would hand every freed object to the stream and the whole-reserve demand would starve
+ * (this test then fails at its deadline).
  */
 class FairnessTest {
   private static final int STREAM_THREADS = 4;
   private static final int MIN_NR = 8;
+  private static final Duration WINDOW = Duration.ofMillis(50);
 
   @Test
   void aWholeReserveReservationIsNotStarvedByAStreamOfSmallOnes() throws Exception {
     Reservation.checkedMode(true);
     try (TestAllocator slab = new TestAllocator("slab", 64, 64, 3)) {
-      Mempool pool = Mempool.builder("pool", slab).minNr(MIN_NR).waitTimeout(Duration.ofMillis(50)).build();
+      ReservationDomain domain = ReservationDomain.create("fairness", WINDOW);
+      Mempool pool =
+          Mempool.builder("pool", slab)
+              .minNr(MIN_NR)
+              .waitTimeout(Duration.ofMillis(50))
+              .domain(domain)
+              .build();
       slab.failAlways(true); // everything comes from the reserve
       AtomicBoolean stop = new AtomicBoolean();
       AtomicLong smallGrants = new AtomicLong();
@@ -61,7 +71,7 @@ class FairnessTest {
       Waiting.until("the stream runs", () -> smallGrants.get() > 1000);
       Reservation whole = Reservation.of(pool, MIN_NR).build();
       for (int round = 0; round < 20; round++) {
-        // Would starve without first-come-first-served: the reserve is almost never full.
+        // Would starve without claims: the reserve is almost never full.
         assertTrue(whole.tryReacquire(Waiting.DEADLINE_MS, TimeUnit.MILLISECONDS), "starved");
         assertEquals(MIN_NR, whole.remaining(pool));
         whole.close();
@@ -78,10 +88,12 @@ class FairnessTest {
       ReservationStatistics s = whole.statistics();
       System.out.println("fairness: " + s);
       assertEquals(20, s.acquisitions());
+      assertTrue(s.waits() > 0, "the whole-reserve demand never had to wait: the test proves nothing");
+      // Each wait needs one claim, or a few when the machine deschedules a stream thread holding an object
+      // for a whole window; a broken claim (ignored by newcomers, never placed) starves until the deadline.
       assertTrue(
-          s.maxOvertaken() <= STREAM_THREADS,
-          "while queued, at most the " + STREAM_THREADS + " small demands queued ahead may be served, but "
-              + s.maxOvertaken() + " objects were granted past the whole-reserve reservation");
+          s.claims() <= 4 * s.waits(),
+          s.claims() + " claim windows for " + s.waits() + " waits: claims do not hold the reserve back");
       assertEquals(0, pool.mempoolStatistics().liveObjects());
       assertEquals(MIN_NR, pool.reserveLevel());
       pool.close();

@@ -4,106 +4,65 @@ import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.ObjectAllocator;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The mempool algorithm: a reserve of preallocated objects in front of a backing allocator, after the
- * kernel's {@code mm/mempool.c}.
+ * The mempool algorithm: a {@link Reserve} of preallocated objects in front of a backing allocator, after the
+ * kernel's {@code mm/mempool.c}, with waiters in a {@link ReservationQueue}.
  *
  * <h2>Implementation overview</h2>
- * The reserve is a LIFO array of handles, {@code reserve[0..curr)}, guarded by {@code lock}. Invariants under
- * the lock: {@code 0 <= curr <= minNr <= reserve.length}; every handle in the reserve is owned by the pool
- * (allocated from the backing allocator, not handed out); {@code waiters} is the number of tickets queued in
- * {@link ReservationQueue} that demand objects of this pool.
  * <ul>
  *   <li>Allocation ({@link #allocateFast}): the backing allocator's {@code tryAllocate()} (no waiting, no
- *       reclaim), then the reserve, but only while no ticket waits for this pool: a waiter is served strictly
- *       first come, first served, so a newcomer may not take the object a waiter is waiting for. Otherwise
- *       the caller queues a {@link Ticket} and waits in {@link ReservationQueue}.
- *   <li>Free ({@link #free}): the handle is checked by the backing allocator first, so a foreign handle
- *       changes nothing. If the reserve is below {@code minNr} the object refills it and the queue is asked to
- *       grant waiters; otherwise it goes back to the backing allocator.
- *   <li>While a ticket waits, the reserve only grows (frees, refills) or is taken from by the queue's grant,
- *       which holds the queue lock; this is what makes the queue's two-pass check-then-take grant safe.
+ *       reclaim), then the reserve as far as the request's priority and other waiters' claims let it reach
+ *       ({@link Reserve}). Otherwise the caller queues a {@link Ticket} and waits in the queue.
+ *   <li>Free ({@link #free}): if the reserve looks below {@code minNr} the handle is checked by the backing
+ *       allocator and kept (re-checked under the reserve's monitor, where a closed pool keeps nothing), and the
+ *       queue is asked to grant waiters; otherwise it goes back to the backing allocator, which validates it.
+ *   <li>Every path that takes objects gives them back if an exception stops it before they reach the caller;
+ *       every path that gives objects back zeroes a slot only once its object is placed (reserve or backing).
  * </ul>
- *
- * <h2>Memory ordering</h2>
- * {@code curr} and {@code minNr} are written only under {@code lock}, with opaque stores (the kernel's
- * {@code WRITE_ONCE}), and read under the lock plainly or, on the free fast path, without the lock by an
- * opaque load ({@code READ_ONCE}). The unlocked test "{@code curr < minNr}" decides whether a freed object
- * refills the reserve. It must not miss: if {@code curr + allocatedFromReserve == minNr} the test must see
- * {@code curr < minNr}, or an object taken from the reserve is never given back to it and a thread waiting on
- * an empty reserve may wait a whole {@code waitTimeout} although frees happen. It suffices that the
- * {@code curr} a freeing thread reads is not older than the decrement that took the very object it frees
- * (Tejun Heo's argument in {@code mempool_free()}: any later decrement is either seen too, or was followed
- * by an increment back to {@code minNr}, after which the same holds for the objects allocated then).
- * <ul>
- *   <li>If the handle reached the freeing thread with a happens-before edge (any {@code java.util.concurrent}
- *       hand-off, a lock, a volatile), the decrement happens-before the opaque load, which therefore returns
- *       it or a later value (JLS 17.4.5, happens-before consistency; opaque loads are also coherent).
- *   <li>A handle can also travel through a data race (a plain field another thread polls). Then the Java
- *       memory model alone does not order the decrement before the freeing thread's load of {@code curr}:
- *       that thread could read the handle and still read a {@code curr} from before the allocation. The kernel
- *       has this fringe case and pairs an {@code smp_wmb()} after taking from the reserve with an
- *       {@code smp_rmb()} at the start of {@code mempool_free()}. We do the same with
- *       {@link VarHandle#storeStoreFence()} after the reserve is taken from (the store of {@code curr} is
- *       ordered before the caller's later store of the handle) and {@link VarHandle#loadLoadFence()} before the
- *       unlocked load (the caller's load of the handle is ordered before the load of {@code curr}). On x86 both
- *       fences compile to nothing but forbid the compiler to reorder.
- * </ul>
- * The re-check under the lock makes the decision exact; the unlocked test only spares the lock when the
- * reserve is full. {@code waiters} and {@code reserveTakes} are accessed only under {@code lock} (and written
- * only while also holding the queue lock). Handles in {@code reserve} are published by the lock. The counters
- * are in {@link PoolCounters} (per-thread on the fast path); a snapshot is not atomic across fields.
- *
- * <p>Free does not call {@code backing.checkHandle} when the object goes back to the backing allocator, whose
- * {@code free} validates it anyway; it does before a handle is kept in the reserve.
+ * The ordering argument of the unlocked free-path test is in {@link Reserve}. The counters are in
+ * {@link PoolCounters} (per-thread on the fast path); a snapshot is not atomic across fields.
  */
 public final class MempoolCore {
   private final String name;
   private final ObjectAllocator backing;
   private final long waitTimeoutNanos;
-
-  /** Guards the reserve, the writes of curr and minNr, waiters, reserveTakes and the wait statistics. */
-  private final Object lock = new Object();
-
-  private long[] reserve;
-  /** Objects in the reserve. Written under lock with opaque stores; read unlocked with opaque loads. */
-  private int curr;
-  /** The reserve's target size. Written under lock (and the queue lock) with opaque stores. */
-  private int minNr;
-  /** Tickets queued that demand this pool. Under lock; written only with the queue lock held too. */
-  private int waiters;
-  /** Objects that ever left the reserve to a caller or a ticket (fairness statistics). Under lock. */
-  private long reserveTakes;
-  private long waits;
-  private long totalWaitNanos;
-  private long maxWaitNanos;
-
-  /** Scan epoch in which an earlier ticket blocked this pool. Only under the queue lock. */
-  long blockedEpoch;
-
+  private final ReservationQueue queue;
+  private final Reserve reserve;
+  private final int order;
+  private final HandleOwners owners = new HandleOwners();
   private volatile boolean closed;
 
   /** Debug mode: objects in the reserve are poisoned, and checked when they leave it. */
   private final boolean poison;
 
-  private final java.util.concurrent.atomic.AtomicLong debugReports = new java.util.concurrent.atomic.AtomicLong();
-
+  private final AtomicLong debugReports = new AtomicLong();
   private final PoolCounters counters = new PoolCounters();
 
+  /** Guards the wait statistics. */
+  private final Object waitStats = new Object();
+
+  private long waits;
+  private long totalWaitNanos;
+  private long maxWaitNanos;
+
   private MempoolCore(
-      String name, ObjectAllocator backing, long[] reserve, long waitTimeoutNanos, boolean poison) {
-    this.poison = poison;
+      String name,
+      ObjectAllocator backing,
+      Reserve reserve,
+      long waitTimeoutNanos,
+      boolean poison,
+      ReservationQueue queue,
+      int order) {
     this.name = name;
+    this.order = order;
     this.backing = backing;
     this.reserve = reserve;
-    this.curr = reserve.length;
-    this.minNr = reserve.length;
     this.waitTimeoutNanos = waitTimeoutNanos;
+    this.poison = poison;
+    this.queue = queue;
   }
 
   /**
@@ -112,30 +71,27 @@ public final class MempoolCore {
    * @param name the pool's name
    * @param backing the backing allocator
    * @param minNr the reserve size, at least 1
+   * @param headroom the last objects of the reserve only reclaiming requests may take, {@code 0 <= headroom <
+   *     minNr}
    * @param waitTimeoutNanos how long a waiter sleeps before it retries the backing allocator with reclaim
+   * @param poison whether objects in the reserve are poisoned and checked when they leave it
+   * @param queue the queue the pool's waiters wait in
+   * @param order the declared allocation order for checked mode, {@code 0} if none
    * @return the pool
    * @throws AllocationFailedException if the backing allocator cannot provide {@code minNr} objects
    */
-  public static MempoolCore create(String name, ObjectAllocator backing, int minNr, long waitTimeoutNanos) {
-    return create(name, backing, minNr, waitTimeoutNanos, false);
-  }
-
-  /**
-   * Creates a pool as {@link #create(String, ObjectAllocator, int, long)} does, optionally poisoning reserved
-   * elements (debug mode).
-   *
-   * @param name the pool's name
-   * @param backing the backing allocator
-   * @param minNr the reserve size, at least 1
-   * @param waitTimeoutNanos how long a waiter sleeps before it retries the backing allocator with reclaim
-   * @param poison whether objects in the reserve are poisoned and checked when they leave it
-   * @return the pool
-   */
   public static MempoolCore create(
-      String name, ObjectAllocator backing, int minNr, long waitTimeoutNanos, boolean poison) {
-    long[] reserve = new long[minNr];
+      String name,
+      ObjectAllocator backing,
+      int minNr,
+      int headroom,
+      long waitTimeoutNanos,
+      boolean poison,
+      ReservationQueue queue,
+      int order) {
+    long[] slots = new long[minNr];
     try {
-      backing.allocateBulk(reserve, minNr);
+      backing.allocateBulk(slots, minNr);
     } catch (AllocationFailedException e) {
       AllocationFailedException f =
           new AllocationFailedException(
@@ -157,11 +113,11 @@ public final class MempoolCore {
       throw f;
     }
     if (poison) {
-      for (long h : reserve) {
+      for (long h : slots) {
         ReservePoison.poison(backing, h);
       }
     }
-    return new MempoolCore(name, backing, reserve, waitTimeoutNanos, poison);
+    return new MempoolCore(name, backing, new Reserve(slots, headroom), waitTimeoutNanos, poison, queue, order);
   }
 
   /**
@@ -183,6 +139,29 @@ public final class MempoolCore {
   }
 
   /**
+   * Returns the queue the pool's waiters wait in.
+   *
+   * @return the queue
+   */
+  public ReservationQueue queue() {
+    return queue;
+  }
+
+  Reserve reserve() {
+    return reserve;
+  }
+
+  /** The declared allocation order for checked mode, {@code 0} if none. */
+  int order() {
+    return order;
+  }
+
+  /** Checked mode's holders of this pool's objects. */
+  HandleOwners owners() {
+    return owners;
+  }
+
+  /**
    * Returns the wait before a waiter retries the backing allocator.
    *
    * @return nanoseconds
@@ -197,7 +176,26 @@ public final class MempoolCore {
    * @return minNr
    */
   public int minNr() {
-    return (int) MIN_NR.getOpaque(this);
+    return reserve.minNrOpaque();
+  }
+
+  /**
+   * Returns the headroom kept for reclaiming requests.
+   *
+   * @return the headroom
+   */
+  public int headroom() {
+    return reserve.headroom();
+  }
+
+  /**
+   * Returns the largest demand a request of the given priority may make at once.
+   *
+   * @param reclaiming the priority
+   * @return {@code minNr}, less the headroom for an ordinary request
+   */
+  public int demandLimit(boolean reclaiming) {
+    return reserve.minNrOpaque() - (reclaiming ? 0 : reserve.headroom());
   }
 
   /**
@@ -206,7 +204,7 @@ public final class MempoolCore {
    * @return the level
    */
   public int reserveLevel() {
-    return (int) CURR.getOpaque(this);
+    return reserve.levelOpaque();
   }
 
   /**
@@ -232,82 +230,83 @@ public final class MempoolCore {
   // ---------------------------------------------------------------- allocation without waiting
 
   /**
-   * Steps (1) and (2) of the algorithm: the backing allocator without waiting or reclaim, then the reserve if
-   * no ticket waits for it. Counts a hit, never a failure.
+   * Steps (1) and (2) of the algorithm: the backing allocator without waiting or reclaim, then the reserve as
+   * far as the priority and others' claims let it reach. Counts a hit, never a failure.
    *
+   * @param reclaiming whether the request may take the headroom
    * @return a handle or {@code 0}
    */
-  public long allocateFast() {
+  public long allocateFast(boolean reclaiming) {
     long h = backing.tryAllocate();
     if (h != ObjectAllocator.NO_HANDLE) {
       counters.addBackingHits(1);
       return h;
     }
-    synchronized (lock) {
-      int n = curr;
-      if (n == 0 || waiters != 0) {
-        return ObjectAllocator.NO_HANDLE;
-      }
-      h = reserve[--n];
-      reserve[n] = ObjectAllocator.NO_HANDLE;
-      CURR.setOpaque(this, n);
-      reserveTakes++;
+    h = reserve.takeOne(reclaiming);
+    if (h == ObjectAllocator.NO_HANDLE) {
+      return h;
     }
-    VarHandle.storeStoreFence(); // smp_wmb(): the store of curr before the caller's store of h
+    Reserve.publishTaken();
     counters.addReserveHits(1);
-    leftReserve(h);
-    MempoolEvents.reserveUse(name, 1, (int) CURR.getOpaque(this));
+    if (poison) {
+      checkPoison(h);
+    }
+    MempoolEvents.reserveUse(name, 1, reserve.levelOpaque());
     return h;
   }
 
   /**
-   * Fills {@code dst[off..off+n)} from the backing allocator without waiting or reclaim, as far as it goes.
+   * Fills {@code dst[off..off+n)} from the backing allocator without waiting, as far as it goes. If the
+   * backing allocator throws, what was filled goes back to it and the exception propagates.
    *
    * @param dst destination
    * @param off first slot
    * @param n slots wanted
+   * @param reclaim whether the backing allocator may reclaim ({@code tryAllocate(0, unit)})
    * @return how many were filled (a prefix)
    */
-  public int fillFromBacking(long[] dst, int off, int n) {
+  public int fillFromBacking(long[] dst, int off, int n, boolean reclaim) {
     int got = 0;
-    while (got < n) {
-      long h = backing.tryAllocate();
-      if (h == ObjectAllocator.NO_HANDLE) {
-        break;
+    try {
+      while (got < n) {
+        long h = reclaim ? backing.tryAllocate(0, TimeUnit.NANOSECONDS) : backing.tryAllocate();
+        if (h == ObjectAllocator.NO_HANDLE) {
+          break;
+        }
+        dst[off + got++] = h;
       }
-      dst[off + got++] = h;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // a non-waiting call; the waiting loop decides what it means
+    } catch (RuntimeException | Error e) {
+      for (int i = off; i < off + got; i++) {
+        try {
+          backing.free(dst[i]);
+        } catch (RuntimeException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        dst[i] = ObjectAllocator.NO_HANDLE;
+      }
+      throw e;
     }
     return got;
   }
 
-  /**
-   * Takes exactly {@code n} objects from the reserve into {@code dst[off..off+n)}, or none, and only if no
-   * ticket waits for this pool. Not counted: the caller counts with {@link #countAllocated} once its whole
-   * demand succeeded.
-   *
-   * @param dst destination
-   * @param off first slot
-   * @param n how many, at least 1
-   * @return whether they were taken
-   */
-  public boolean takeFromReserve(long[] dst, int off, int n) {
-    synchronized (lock) {
-      int c = curr;
-      if (c < n || waiters != 0) {
-        return false;
+  /** Checks the poison of objects that just left the reserve (debug mode); the caller owns them. */
+  void leftReserve(long[] hs, int off, int n) {
+    if (n > 0) {
+      if (poison) {
+        for (int i = off; i < off + n; i++) {
+          checkPoison(hs[i]);
+        }
       }
-      c -= n;
-      System.arraycopy(reserve, c, dst, off, n);
-      Arrays.fill(reserve, c, c + n, ObjectAllocator.NO_HANDLE);
-      CURR.setOpaque(this, c);
-      reserveTakes += n;
+      MempoolEvents.reserveUse(name, n, reserve.levelOpaque());
     }
-    VarHandle.storeStoreFence(); // smp_wmb(), as in allocateFast
-    for (int i = 0; i < n; i++) {
-      leftReserve(dst[off + i]);
+  }
+
+  private void checkPoison(long h) {
+    if (ReservePoison.check(name, backing, h) >= 0) {
+      debugReports.incrementAndGet();
     }
-    MempoolEvents.reserveUse(name, n, (int) CURR.getOpaque(this));
-    return true;
   }
 
   /**
@@ -317,60 +316,39 @@ public final class MempoolCore {
    * @return a handle or {@code 0}
    */
   public long allocateReclaim() {
-    long h;
-    try {
-      h = backing.tryAllocate(0, TimeUnit.NANOSECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return ObjectAllocator.NO_HANDLE;
-    }
-    if (h != ObjectAllocator.NO_HANDLE) {
+    long[] one = new long[1];
+    if (fillFromBacking(one, 0, 1, true) == 1) {
       counters.addBackingHits(1);
+      return one[0];
     }
-    return h;
+    return ObjectAllocator.NO_HANDLE;
   }
 
   /**
    * Refills the reserve from the backing allocator with reclaim allowed but without waiting: at most
    * {@code max} objects and never above {@code minNr}. This is step (3)'s "retry the backing allocator with
-   * reclaim"; the objects go to the reserve, where the queue grants them in order.
+   * reclaim"; the objects go to the reserve, where the queue grants them.
    *
    * @param max the most objects to add
-   * @return whether the reserve grew while tickets wait for it
    */
-  public boolean refill(int max) {
-    boolean grew = false;
-    for (int i = 0; i < max; i++) {
-      if (closed || (int) CURR.getOpaque(this) >= (int) MIN_NR.getOpaque(this)) {
-        break;
-      }
+  public void refill(int max) {
+    for (int i = 0; i < max && !closed && reserve.levelOpaque() < reserve.minNrOpaque(); i++) {
       long h;
       try {
         h = backing.tryAllocate(0, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt(); // the waiting loop decides what an interrupt means
-        break;
+        return;
       }
       if (h == ObjectAllocator.NO_HANDLE) {
-        break;
+        return;
       }
       enteringReserve(h);
-      boolean kept;
-      synchronized (lock) {
-        int c = curr;
-        kept = c < minNr && !closed;
-        if (kept) {
-          reserve[c] = h;
-          CURR.setOpaque(this, c + 1);
-          grew = waiters != 0;
-        }
-      }
-      if (!kept) {
+      if (reserve.put(h, false) == Reserve.NOT_KEPT) {
         backing.free(h);
-        break;
+        return;
       }
     }
-    return grew;
   }
 
   /**
@@ -396,16 +374,15 @@ public final class MempoolCore {
   // ---------------------------------------------------------------- free
 
   /**
-   * Frees an object: checked by the backing allocator first; refills the reserve if it is below
-   * {@code minNr} (waking waiters), else returns it to the backing allocator.
+   * Frees an object: refills the reserve if it is below {@code minNr} (waking waiters), else returns it to
+   * the backing allocator.
    *
    * @param h the handle
    * @throws InvalidHandleException if the handle is refused; nothing changes
    */
   public void free(long h) {
     checkOpen("free");
-    VarHandle.loadLoadFence(); // smp_rmb(): the caller's load of h before the load of curr
-    if ((int) CURR.getOpaque(this) < (int) MIN_NR.getOpaque(this) && refillWith(h)) {
+    if (reserve.looksBelowMin() && refillWith(h)) {
       counters.addFrees(1);
       return;
     }
@@ -417,7 +394,7 @@ public final class MempoolCore {
     counters.addFrees(1);
   }
 
-  /** The reserve looked below minNr: check the handle, then re-check under the lock and keep it. */
+  /** The reserve looked below minNr: check the handle, then keep it if the reserve still has room. */
   private boolean refillWith(long h) {
     try {
       backing.checkHandle(h);
@@ -425,32 +402,17 @@ public final class MempoolCore {
       throw refused(h, e);
     }
     enteringReserve(h);
-    boolean wake;
-    synchronized (lock) {
-      int c = curr;
-      if (c >= minNr) {
-        return false;
-      }
-      if (HoldAndWaitCheck.enabled()) {
-        checkNotInReserve(h, c);
-      }
-      reserve[c] = h;
-      CURR.setOpaque(this, c + 1);
-      wake = waiters != 0;
+    int r;
+    try {
+      r = reserve.put(h, HoldAndWaitCheck.enabled());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidHandleException(
+          name, h, "is already in the mempool's reserve: double free (detected in checked mode)");
     }
-    if (wake) {
-      ReservationQueue.grantWaiters();
+    if (r == Reserve.KEPT_WAKE) {
+      queue.grantWaiters();
     }
-    return true;
-  }
-
-  private void checkNotInReserve(long h, int c) {
-    for (int i = 0; i < c; i++) {
-      if (reserve[i] == h) {
-        throw new InvalidHandleException(
-            name, h, "is already in the mempool's reserve: double free (detected in checked mode)");
-      }
-    }
+    return r != Reserve.NOT_KEPT;
   }
 
   private InvalidHandleException refused(long h, InvalidHandleException cause) {
@@ -468,97 +430,69 @@ public final class MempoolCore {
   }
 
   /**
-   * Returns objects that a ticket held, {@code hs[from..to)}: the reserve first, the rest to the backing
-   * allocator; clears the slots. After close everything goes to the backing allocator.
+   * Returns objects, {@code hs[from..to)}: the reserve first, the rest to the backing allocator. A slot is
+   * zeroed once its object is placed; zero slots are skipped, so a retry after an exception returns exactly
+   * what is left. After close everything goes to the backing allocator.
    *
    * @param hs the handles
    * @param from first
    * @param to end, exclusive
    * @param countAsFrees whether they were counted as allocated (a held reservation) or not (a rollback)
    * @return whether the reserve grew while tickets wait for it (the caller then grants waiters)
+   * @throws RuntimeException the first exception of the backing allocator's {@code free}, after every other
+   *     object was placed; the refused objects stay in their slots
    */
   public boolean giveBack(long[] hs, int from, int to, boolean countAsFrees) {
     if (from >= to) {
       return false;
     }
-    int i = from;
-    boolean wake = false;
     if (poison) {
       for (int k = from; k < to; k++) {
-        enteringReserve(hs[k]);
-      }
-    }
-    VarHandle.loadLoadFence(); // as in refillWith
-    if (!closed && (int) CURR.getOpaque(this) < (int) MIN_NR.getOpaque(this)) {
-      synchronized (lock) {
-        int c = curr;
-        int m = closed ? c : minNr;
-        while (i < to && c < m) {
-          reserve[c++] = hs[i];
-          hs[i++] = ObjectAllocator.NO_HANDLE;
+        if (hs[k] != ObjectAllocator.NO_HANDLE) {
+          enteringReserve(hs[k]);
         }
-        CURR.setOpaque(this, c);
-        wake = i > from && waiters != 0;
       }
     }
-    for (; i < to; i++) {
-      backing.free(hs[i]);
-      hs[i] = ObjectAllocator.NO_HANDLE;
+    boolean wake = false;
+    int placed = 0;
+    if (reserve.looksBelowMin()) {
+      int r = reserve.putAll(hs, from, to);
+      placed = r >>> 1;
+      wake = (r & 1) != 0;
     }
-    if (countAsFrees) {
-      counters.addFrees(to - from);
+    RuntimeException first = null;
+    for (int i = from; i < to; i++) {
+      long h = hs[i];
+      if (h == ObjectAllocator.NO_HANDLE) {
+        continue;
+      }
+      try {
+        backing.free(h);
+        hs[i] = ObjectAllocator.NO_HANDLE;
+        placed++;
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (countAsFrees && placed > 0) {
+      counters.addFrees(placed);
+    }
+    if (first != null) {
+      if (wake) {
+        queue.grantWaiters();
+      }
+      throw first;
     }
     return wake;
   }
 
-  // ---------------------------------------------------------------- used by ReservationQueue (queue lock held)
-
-  int reserveLevelLocked() {
-    synchronized (lock) {
-      return curr;
-    }
-  }
-
-  long reserveTakesLocked() {
-    synchronized (lock) {
-      return reserveTakes;
-    }
-  }
-
-  void addWaiter() {
-    synchronized (lock) {
-      waiters++;
-    }
-  }
-
-  void removeWaiter() {
-    synchronized (lock) {
-      waiters--;
-    }
-  }
-
-  /** Grants n objects to a waiting ticket; the queue checked they are there and removes the ticket's wait. */
-  void grant(long[] dst, int off, int n) {
-    synchronized (lock) {
-      int c = curr - n;
-      System.arraycopy(reserve, c, dst, off, n);
-      Arrays.fill(reserve, c, c + n, ObjectAllocator.NO_HANDLE);
-      CURR.setOpaque(this, c);
-      reserveTakes += n;
-      waiters--;
-    }
-    counters.addReserveHits(n);
-  }
-
-  boolean hasWaitersLocked() {
-    synchronized (lock) {
-      return waiters != 0;
-    }
-  }
-
   void recordWait(long nanos) {
     MempoolEvents.poolWait(name, nanos);
-    synchronized (lock) {
+    synchronized (waitStats) {
       waits++;
       totalWaitNanos += nanos;
       maxWaitNanos = Math.max(maxWaitNanos, nanos);
@@ -571,13 +505,6 @@ public final class MempoolCore {
   private void enteringReserve(long h) {
     if (poison) {
       ReservePoison.poison(backing, h);
-    }
-  }
-
-  /** Checks the poison of an object that just left the reserve (debug mode); the caller owns it. */
-  private void leftReserve(long h) {
-    if (poison && ReservePoison.check(name, backing, h) >= 0) {
-      debugReports.incrementAndGet();
     }
   }
 
@@ -607,40 +534,39 @@ public final class MempoolCore {
    * {@code mempool_resize} may sleep instead).
    *
    * @param newMinNr the new target, at least 1
-   * @throws IllegalStateException if a waiting ticket demands more than {@code newMinNr} of this pool
+   * @throws IllegalStateException if a waiting request demands more than it could then take, or if
+   *     {@code newMinNr} is not above the headroom
    */
   public void resize(int newMinNr) {
     long[] surplus;
-    int nSurplus;
-    synchronized (ReservationQueue.LOCK) {
+    synchronized (queue.lock) {
       checkOpen("resize");
-      int demanded = ReservationQueue.maxQueuedDemandLocked(this);
+      if (newMinNr <= reserve.headroom()) {
+        throw new IllegalStateException(
+            name + ": cannot resize minNr to " + newMinNr + ": it must stay above the headroom of "
+                + reserve.headroom() + " objects kept for reclaiming allocations");
+      }
+      int demanded =
+          Math.max(
+              queue.maxQueuedDemandLocked(this, false) + reserve.headroom(),
+              queue.maxQueuedDemandLocked(this, true));
       if (demanded > newMinNr) {
         throw new IllegalStateException(
             name
                 + ": cannot resize minNr to "
                 + newMinNr
-                + " while a waiting allocation or reservation demands "
+                + " while a waiting allocation or reservation needs a reserve of "
                 + demanded
-                + " objects of this pool: it could never be granted. Resize after it is served.");
+                + " objects: it could never be granted. Resize after it is served.");
       }
-      synchronized (lock) {
-        if (newMinNr > reserve.length) {
-          reserve = Arrays.copyOf(reserve, newMinNr);
-        }
-        int c = curr;
-        nSurplus = Math.max(0, c - newMinNr);
-        surplus = Arrays.copyOfRange(reserve, c - nSurplus, c);
-        Arrays.fill(reserve, c - nSurplus, c, ObjectAllocator.NO_HANDLE);
-        CURR.setOpaque(this, c - nSurplus);
-        MIN_NR.setOpaque(this, newMinNr);
-      }
+      surplus = reserve.resize(newMinNr);
     }
-    for (int i = 0; i < nSurplus; i++) {
-      backing.free(surplus[i]);
+    for (long h : surplus) {
+      backing.free(h);
     }
-    if (refill(newMinNr)) {
-      ReservationQueue.grantWaiters();
+    refill(newMinNr);
+    if (reserve.waitersLocked() != 0) {
+      queue.grantWaiters();
     }
   }
 
@@ -652,39 +578,47 @@ public final class MempoolCore {
    */
   public void close() {
     long[] rest;
-    int n;
-    synchronized (ReservationQueue.LOCK) {
-      synchronized (lock) {
-        if (closed) {
-          return;
+    synchronized (queue.lock) {
+      if (closed) {
+        return;
+      }
+      int w = reserve.waitersLocked();
+      if (w != 0) {
+        throw new IllegalStateException(
+            name
+                + ": close() while "
+                + w
+                + " allocation(s) or reservation(s) wait for the pool; the pool stays open. Stop the"
+                + " waiting threads first (close() must not race with other operations).");
+      }
+      closed = true;
+      rest = reserve.close();
+    }
+    RuntimeException first = null;
+    for (long h : rest) {
+      try {
+        backing.free(h);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
         }
-        if (waiters != 0) {
-          throw new IllegalStateException(
-              name
-                  + ": close() while "
-                  + waiters
-                  + " allocation(s) or reservation(s) wait for the pool; the pool stays open. Stop the"
-                  + " waiting threads first (close() must not race with other operations).");
-        }
-        closed = true;
-        n = curr;
-        rest = Arrays.copyOf(reserve, n);
-        Arrays.fill(reserve, ObjectAllocator.NO_HANDLE);
-        CURR.setOpaque(this, 0);
       }
     }
-    for (int i = 0; i < n; i++) {
-      backing.free(rest[i]);
+    if (first != null) {
+      throw new IllegalStateException(
+          name + ": closed, but the backing allocator '" + backing.name() + "' refused objects of the reserve"
+              + " (" + first.getMessage() + "); they are lost to it",
+          first);
     }
     long live = liveObjects();
-    if (live != 0) {
+    if (live > 0) {
       throw new IllegalStateException(
           name
               + ": closed with "
               + live
               + " object(s) still allocated (taken and not freed, or held by open reservations); its reserve"
               + " of "
-              + n
+              + rest.length
               + " went back to '"
               + backing.name()
               + "', the "
@@ -695,51 +629,55 @@ public final class MempoolCore {
   }
 
   /**
-   * Returns objects handed out and not freed (including those held untaken by reservations).
+   * Returns objects handed out and not freed (including those held untaken by reservations). Frees of
+   * objects that came straight from the backing allocator, which {@code Mempool.free} accepts, lower it too;
+   * it is never reported below zero.
    *
    * @return the count
    */
   public long liveObjects() {
-    return counters.backingHits() + counters.reserveHits() - counters.frees();
+    return Math.max(0, counters.backingHits() + counters.reserveHits() - counters.frees());
   }
 
+  /** A snapshot of the pool's counters; not atomic across fields. */
+  public record Snapshot(
+      long backingHits,
+      long reserveHits,
+      long frees,
+      long failures,
+      long waits,
+      long totalWaitNanos,
+      long maxWaitNanos,
+      int reserveLevel,
+      int minNr,
+      int waiting,
+      long liveObjects) {}
+
   /**
-   * Returns the counters: {backingHits, reserveHits, frees, failures, waits, totalWaitNanos, maxWaitNanos,
-   * curr, minNr, waiters}.
+   * Returns the counters.
    *
-   * @return the values
+   * @return a snapshot
    */
-  public long[] counters() {
+  public Snapshot snapshot() {
     long w;
     long tw;
     long mw;
-    int c;
-    int m;
-    int q;
-    synchronized (lock) {
+    synchronized (waitStats) {
       w = waits;
       tw = totalWaitNanos;
       mw = maxWaitNanos;
-      c = curr;
-      m = minNr;
-      q = waiters;
     }
-    return new long[] {
-      counters.backingHits(), counters.reserveHits(), counters.frees(), counters.failures(), w, tw, mw, c, m, q
-    };
-  }
-
-  // VarHandle mechanics
-  private static final VarHandle CURR;
-  private static final VarHandle MIN_NR;
-
-  static {
-    try {
-      MethodHandles.Lookup l = MethodHandles.lookup();
-      CURR = l.findVarHandle(MempoolCore.class, "curr", int.class);
-      MIN_NR = l.findVarHandle(MempoolCore.class, "minNr", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
+    return new Snapshot(
+        counters.backingHits(),
+        counters.reserveHits(),
+        counters.frees(),
+        counters.failures(),
+        w,
+        tw,
+        mw,
+        reserve.levelOpaque(),
+        reserve.minNrOpaque(),
+        reserve.waitersLocked(),
+        liveObjects());
   }
 }

@@ -1,5 +1,6 @@
 package io.github.slabkit.mempool.internal;
 
+import io.github.slabkit.allocator.ObjectAllocator;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -15,6 +16,11 @@ import org.jspecify.annotations.Nullable;
  * owner on release. The grant fills {@code handles} and then stores {@code HELD} with release semantics; the
  * owner reads the state with acquire semantics before it reads the handles. Not thread safe otherwise: one
  * owner thread at a time.
+ *
+ * <p>Exception safety: every path that takes objects and then meets an exception (a backing allocator that
+ * throws, a pool closed under it) gives back what it took before the exception leaves, so a ticket is either
+ * held with all its objects or holds none. A {@link #release()} that meets an exception keeps the handles it
+ * could not return (and only those) and stays held, so retrying it returns exactly the rest.
  */
 public final class Ticket {
   static final int IDLE = 0;
@@ -25,17 +31,24 @@ public final class Ticket {
   final int[] counts;
   final int[] offsets;
   final long[] handles;
+  private final long[] spare;
   private final int[] taken;
   private final int[] fromBacking;
   final int total;
   final long waitTimeoutNanos;
+  final boolean reclaiming;
+  private final ReservationQueue queue;
 
-  // Queue state, guarded by ReservationQueue.LOCK.
+  // Queue state, guarded by the queue lock.
   @Nullable Ticket prev;
   @Nullable Ticket next;
   @Nullable Thread waiter;
   long takesAtEnqueue;
   long lastOvertaken;
+  boolean claiming;
+  long claimUntil;
+  long nextScanAt;
+  long claims;
 
   private int state;
 
@@ -49,25 +62,44 @@ public final class Ticket {
   /**
    * Creates an idle ticket.
    *
-   * @param pools distinct pools
+   * @param pools distinct pools of one queue
    * @param counts objects wanted from each, each at least 1
+   * @param reclaiming whether the demand may reach into the pools' headroom
    */
-  public Ticket(MempoolCore[] pools, int[] counts) {
+  public Ticket(MempoolCore[] pools, int[] counts, boolean reclaiming) {
     this.pools = pools;
     this.counts = counts;
+    this.reclaiming = reclaiming;
     this.offsets = new int[pools.length];
+    this.queue = pools[0].queue();
     int sum = 0;
     long wait = Long.MAX_VALUE;
     for (int i = 0; i < pools.length; i++) {
+      if (pools[i].queue() != queue) {
+        throw new IllegalArgumentException(
+            "pools '" + pools[0].name() + "' and '" + pools[i].name() + "' belong to different reservation"
+                + " domains; a reservation spans pools of one domain: build them with the same"
+                + " ReservationDomain");
+      }
       offsets[i] = sum;
       sum += counts[i];
       wait = Math.min(wait, pools[i].waitTimeoutNanos());
     }
     this.total = sum;
     this.handles = new long[sum];
+    this.spare = new long[sum];
     this.taken = new int[pools.length];
     this.fromBacking = new int[pools.length];
     this.waitTimeoutNanos = wait;
+  }
+
+  /**
+   * Returns the queue the ticket waits in.
+   *
+   * @return the queue
+   */
+  public ReservationQueue queue() {
+    return queue;
   }
 
   /**
@@ -108,27 +140,41 @@ public final class Ticket {
   }
 
   /**
-   * The fast path: for each pool the backing allocator without waiting, then the reserve if nobody waits
-   * for it; all pools or none.
+   * The fast path: for each pool the backing allocator without waiting, then the reserve as far as the
+   * ticket's priority may reach; all pools or none. An exception from a backing allocator gives back what was
+   * taken and propagates.
    *
    * @return whether the ticket is now held
    */
   public boolean tryFast() {
     checkOpen("acquire");
-    for (int i = 0; i < pools.length; i++) {
-      MempoolCore p = pools[i];
-      int off = offsets[i];
-      int n = counts[i];
-      int got = p.fillFromBacking(handles, off, n);
-      if (got < n && !p.takeFromReserve(handles, off + got, n - got)) {
-        rollback(i, got);
-        return false;
+    int i = 0;
+    int got = 0;
+    try {
+      for (; i < pools.length; i++) {
+        MempoolCore p = pools[i];
+        int off = offsets[i];
+        int n = counts[i];
+        got = 0;
+        got = p.fillFromBacking(handles, off, n, false);
+        if (got < n) {
+          if (!p.reserve().takeExactly(handles, off + got, n - got, reclaiming, null)) {
+            rollback(i, got);
+            return false;
+          }
+          Reserve.publishTaken();
+          p.leftReserve(handles, off + got, n - got);
+        }
+        fromBacking[i] = got;
       }
-      fromBacking[i] = got;
+    } catch (RuntimeException | Error e) {
+      // fillFromBacking gave back its own partial fill before throwing
+      rollback(i, 0);
+      throw e;
     }
-    for (int i = 0; i < pools.length; i++) {
-      pools[i].countAllocated(fromBacking[i], counts[i] - fromBacking[i]);
-      taken[i] = 0;
+    for (int k = 0; k < pools.length; k++) {
+      pools[k].countAllocated(fromBacking[k], counts[k] - fromBacking[k]);
+      taken[k] = 0;
     }
     acquisitions++;
     setState(HELD);
@@ -137,16 +183,103 @@ public final class Ticket {
 
   private void rollback(int failed, int gotInFailed) {
     boolean wake = false;
-    for (int j = 0; j < failed; j++) {
-      wake |= pools[j].giveBack(handles, offsets[j], offsets[j] + counts[j], false);
+    RuntimeException first = null;
+    for (int j = 0; j <= failed && j < pools.length; j++) {
+      int to = j < failed ? offsets[j] + counts[j] : offsets[j] + gotInFailed;
+      try {
+        wake |= pools[j].giveBack(handles, offsets[j], to, false);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
     }
-    wake |= pools[failed].giveBack(handles, offsets[failed], offsets[failed] + gotInFailed, false);
     if (wake) {
-      ReservationQueue.grantWaiters();
+      queue.grantWaiters();
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
-  /** Called by the queue, under its lock, when it granted the ticket from the reserves. */
+  /**
+   * The waiter's retry: fills the whole demand directly from the backing allocators with reclaim allowed but
+   * without waiting; if it all came, the ticket leaves the queue held. Otherwise what came is given back
+   * (reserves first), so the ticket returns to waiting holding nothing.
+   *
+   * @return whether the ticket is now held
+   */
+  boolean tryDirect(ReservationQueue q) {
+    int i = 0;
+    int got = 0;
+    try {
+      for (; i < pools.length; i++) {
+        got = 0;
+        got = pools[i].fillFromBacking(spare, offsets[i], counts[i], true);
+        if (got < counts[i]) {
+          break;
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      giveBackSpare(i, 0);
+      throw e;
+    }
+    if (i < pools.length) {
+      giveBackSpare(i, got);
+      return false;
+    }
+    if (q.completeDirectly(this, spare)) {
+      for (int k = 0; k < pools.length; k++) {
+        pools[k].countAllocated(counts[k], 0);
+      }
+      java.util.Arrays.fill(spare, ObjectAllocator.NO_HANDLE);
+      return true;
+    }
+    giveBackSpare(pools.length - 1, counts[pools.length - 1]); // granted from the reserves meanwhile
+    return isHeld();
+  }
+
+  private void giveBackSpare(int failed, int gotInFailed) {
+    boolean wake = false;
+    for (int j = 0; j <= failed && j < pools.length; j++) {
+      int to = j < failed ? offsets[j] + counts[j] : offsets[j] + gotInFailed;
+      wake |= pools[j].giveBack(spare, offsets[j], to, false);
+    }
+    if (wake) {
+      queue.grantWaiters();
+    }
+  }
+
+  /**
+   * Called by the queue, under its lock, when it can take the whole demand from the reserves: takes it, all
+   * pools or none.
+   *
+   * @return whether the ticket now has its handles
+   */
+  boolean tryGrantLocked() {
+    for (int i = 0; i < pools.length; i++) {
+      if (!pools[i].reserve().mayTake(counts[i], reclaiming, this)) {
+        return false;
+      }
+    }
+    for (int i = 0; i < pools.length; i++) {
+      if (!pools[i].reserve().takeExactly(handles, offsets[i], counts[i], reclaiming, this)) {
+        // a newcomer took between the check and the take: give back what this scan took
+        for (int j = 0; j < i; j++) {
+          pools[j].giveBack(handles, offsets[j], offsets[j] + counts[j], false);
+        }
+        return false;
+      }
+    }
+    Reserve.publishTaken();
+    for (int i = 0; i < pools.length; i++) {
+      pools[i].leftReserve(handles, offsets[i], counts[i]);
+      pools[i].countAllocated(0, counts[i]);
+    }
+    return true;
+  }
+
+  /** Called by the queue, under its lock, when it granted the ticket. */
   void granted() {
     for (int i = 0; i < pools.length; i++) {
       taken[i] = 0;
@@ -183,21 +316,35 @@ public final class Ticket {
 
   /**
    * Returns everything not taken to the pools (reserves first) and makes the ticket idle. No-op unless held.
+   * If a backing allocator refuses an object, the others are still returned, the refused one stays in the
+   * ticket, the ticket stays held, and the first exception propagates: a retry returns exactly the rest.
    */
   public void release() {
     if (!isHeld()) {
       return;
     }
     boolean wake = false;
+    RuntimeException first = null;
     for (int i = 0; i < pools.length; i++) {
       int off = offsets[i];
-      wake |= pools[i].giveBack(handles, off + taken[i], off + counts[i], true);
+      try {
+        wake |= pools[i].giveBack(handles, off + taken[i], off + counts[i], true);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (wake) {
+      queue.grantWaiters();
+    }
+    if (first != null) {
+      throw first;
+    }
+    for (int i = 0; i < pools.length; i++) {
       taken[i] = counts[i];
     }
     setState(IDLE);
-    if (wake) {
-      ReservationQueue.grantWaiters();
-    }
   }
 
   /**
@@ -208,6 +355,7 @@ public final class Ticket {
    */
   public void handOver(long[] dst, int off) {
     System.arraycopy(handles, 0, dst, off, total);
+    java.util.Arrays.fill(handles, ObjectAllocator.NO_HANDLE);
     for (int i = 0; i < pools.length; i++) {
       taken[i] = counts[i];
     }
@@ -215,12 +363,10 @@ public final class Ticket {
   }
 
   /** Refills the reserves of every pool from the backing allocator, as far as the demand goes. */
-  boolean refillReserves() {
-    boolean grew = false;
+  void refillReserves() {
     for (int i = 0; i < pools.length; i++) {
-      grew |= pools[i].refill(counts[i]);
+      pools[i].refill(counts[i]);
     }
-    return grew;
   }
 
   void recordWait(long nanos) {
@@ -235,13 +381,34 @@ public final class Ticket {
     }
   }
 
+  String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < pools.length; i++) {
+      sb.append(i == 0 ? "" : " + ").append(counts[i]).append(" of '").append(pools[i].name()).append('\'');
+    }
+    return sb.append(reclaiming ? " (reclaiming)" : "").toString();
+  }
+
+  /** The ticket's statistics. */
+  public record Counters(
+      long acquisitions,
+      long waits,
+      long totalWaitNanos,
+      long maxWaitNanos,
+      long maxOvertaken,
+      long claims) {}
+
   /**
-   * Returns {acquisitions, waits, totalWaitNanos, maxWaitNanos, maxOvertaken}.
+   * Returns the ticket's statistics.
    *
    * @return the counters
    */
-  public long[] counters() {
-    return new long[] {acquisitions, waits, totalWaitNanos, maxWaitNanos, maxOvertaken};
+  public Counters counters() {
+    long c;
+    synchronized (queue.lock) {
+      c = claims;
+    }
+    return new Counters(acquisitions, waits, totalWaitNanos, maxWaitNanos, maxOvertaken, c);
   }
 
   // VarHandle mechanics
