@@ -1,16 +1,17 @@
 package io.github.slabkit.extent.internal;
 
 /**
- * What one tree operation holds while it runs: at most one state it waited for and has not linked yet,
- * and how it may allocate. A thread runs one operation at a time and reuses its {@code Prealloc} (see
+ * What one tree operation holds while it runs: the states it waited for and has not linked yet (one, or
+ * for a lock that waited all-or-nothing for what its range needs, several), and how it may allocate. A thread runs one operation at a time and reuses its {@code Prealloc} (see
  * {@link OpContext}), so operations allocate no heap objects.
  *
- * <p>The liveness rule this class serves: an operation holds {@link #held} only between the return of a
- * blocking allocation and the next state it links into the tree, and it gives it back before it waits for
+ * <p>The liveness rule this class serves: an operation holds {@link #held} states only between the return of a
+ * blocking allocation and the states it links into the tree, and it gives it back before it waits for
  * anything (memory or a range lock); see {@link StateAllocator}.
  */
 public final class Prealloc {
-  long held;
+  long[] held = new long[4];
+  int heldCount;
   boolean reclaiming;
   boolean mayAllocate = true;
 
@@ -18,12 +19,12 @@ public final class Prealloc {
   public Prealloc() {}
 
   /**
-   * Returns the state the operation waited for and has not used yet, or {@code 0}.
+   * Returns how many states the operation waited for and has not used yet.
    *
-   * @return a handle or 0
+   * @return the count
    */
-  public long held() {
-    return held;
+  public int held() {
+    return heldCount;
   }
 
   /**

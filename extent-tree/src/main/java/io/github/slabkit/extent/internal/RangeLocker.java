@@ -17,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>it meets a state carrying one of the bits (a conflict): it waits, on the {@link WaitQueue}, until
  *       no byte from the conflicting offset to the end of the range has those bits;
- *   <li>it needs a new state and none is at hand without waiting: it waits for one state
- *       ({@link StateAllocator#await}).
+ *   <li>it needs a new state and none is at hand without waiting: it waits, all or nothing, for as many
+ *       states as the whole range needs ({@link StateAllocator#awaitMany}).
  * </ul>
  * So a thread never waits, for memory or for another range, while it holds part of a range: a flusher
  * that must lock a range to clear it can never wait for a holder that itself waits for memory.
@@ -106,7 +106,10 @@ public final class RangeLocker {
       }
       alloc.giveBack(op); // hold nothing while waiting
       if (!conflict) {
-        alloc.await(op, lock);
+        // All or nothing for what the whole range needs now, beyond the spare states: waiting for one
+        // state at a time could retry forever on the states this undo just gave back.
+        long need = states.statesNeeded(start, end, exclusive) - alloc.stashed();
+        alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
         continue;
       }
       if (mode == TRY) {

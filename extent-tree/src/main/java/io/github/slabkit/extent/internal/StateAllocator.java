@@ -1,5 +1,8 @@
 package io.github.slabkit.extent.internal;
 
+import static io.github.slabkit.mempool.AllocationPriority.NORMAL;
+import static io.github.slabkit.mempool.AllocationPriority.RECLAIMING;
+
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.mempool.Mempool;
 import java.util.Arrays;
@@ -70,12 +73,13 @@ public final class StateAllocator {
    * @throws IllegalStateException if the operation may not allocate and needs a state (a bug)
    */
   public long take(Prealloc op) {
-    long h = op.held;
-    if (h != 0) {
-      op.held = 0;
+    if (op.heldCount > 0) {
+      long h = op.held[--op.heldCount];
+      op.held[op.heldCount] = 0;
       disown(h);
       return h;
     }
+    long h;
     if (stashCount > 0) {
       h = stash[--stashCount];
       stash[stashCount] = 0;
@@ -114,7 +118,42 @@ public final class StateAllocator {
       memoryWaiters--;
     }
     poolAllocations++;
-    op.held = h;
+    op.held[0] = h;
+    op.heldCount = 1;
+  }
+
+  /**
+   * Waits, holding nothing, for {@code n} states at once (all or nothing: the mempool's
+   * {@code allocateBulk}), as {@link #await} does for one. For a lock that must undo its prefix when memory
+   * runs short: waiting for one state at a time, it could retry forever on the states its own undo gave
+   * back. Demands larger than an ordinary bulk allocation may take ({@code minNr - headroom}), or from a
+   * pool that is not a mempool, wait for one state.
+   *
+   * @param op the operation
+   * @param n the states it needs, {@code >= 1}
+   * @param treeLock the tree lock, held by the caller
+   */
+  public void awaitMany(Prealloc op, int n, ReentrantLock treeLock) {
+    Mempool m = mempool;
+    if (n <= 1 || m == null || n > m.minNr() - m.headroom()) {
+      await(op, treeLock);
+      return;
+    }
+    giveBack(op);
+    if (op.held.length < n) {
+      op.held = new long[Math.max(n, 2 * op.held.length)];
+    }
+    memoryWaiters++;
+    memoryWaits++;
+    treeLock.unlock();
+    try {
+      m.allocateBulk(op.held, n);
+    } finally {
+      treeLock.lock();
+      memoryWaiters--;
+    }
+    poolAllocations += n;
+    op.heldCount = n;
   }
 
   /**
@@ -137,9 +176,9 @@ public final class StateAllocator {
    * @param op the operation
    */
   public void giveBack(Prealloc op) {
-    long h = op.held;
-    if (h != 0) {
-      op.held = 0;
+    while (op.heldCount > 0) {
+      long h = op.held[--op.heldCount];
+      op.held[op.heldCount] = 0;
       disown(h);
       free(h);
     }
@@ -200,22 +239,21 @@ public final class StateAllocator {
     return poolAllocations;
   }
 
-  @SuppressWarnings("UnusedVariable") // TODO(priority): reclaiming selects the mempool's priority
   private long tryAllocate(boolean reclaiming) {
     Mempool m = mempool;
-    // TODO(priority): m.tryAllocate(reclaiming ? RECLAIMING : NORMAL)
-    return m != null ? m.tryAllocate() : pool.tryAllocate();
+    return m != null ? m.tryAllocate(reclaiming ? RECLAIMING : NORMAL) : pool.tryAllocate();
   }
 
-  @SuppressWarnings("UnusedVariable") // TODO(priority): reclaiming selects the mempool's priority
   private long allocate(boolean reclaiming) {
     Mempool m = mempool;
-    // TODO(priority): m.allocate(reclaiming ? RECLAIMING : NORMAL)
-    return m != null ? m.allocate() : pool.allocate();
+    return m != null ? m.allocate(reclaiming ? RECLAIMING : NORMAL) : pool.allocate();
   }
 
-  @SuppressWarnings("UnusedVariable") // TODO(priority): h goes to mempool.disown
+  /** The state now belongs to the tree, not to the thread that allocated it (the mempool's checked mode). */
   private void disown(long h) {
-    // TODO(priority): if (mempool != null) mempool.disown(h): the state now lives in the tree
+    Mempool m = mempool;
+    if (m != null) {
+      m.disown(h);
+    }
   }
 }

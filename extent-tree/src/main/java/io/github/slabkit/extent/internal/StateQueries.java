@@ -395,6 +395,36 @@ public abstract class StateQueries extends StateRbTree {
     return start;
   }
 
+  /**
+   * Returns how many new states a set of {@code bits} on {@code [start, end]} would need at most now: one
+   * per hole and one per split at either end.
+   *
+   * @param start first offset
+   * @param end last offset
+   * @param bits the bits
+   * @return the count
+   */
+  public long statesNeeded(long start, long end, int bits) {
+    long n = 0;
+    long cur = start;
+    for (long h = search(start); ; h = next(h)) {
+      if (h == 0 || start(h) > end) {
+        return n + 1;
+      }
+      long s = start(h);
+      long e = end(h);
+      int b = bits(h);
+      boolean splits = (b & bits) != bits || (b & NO_MERGE_BITS) != 0;
+      if (s > cur || (s < cur && splits)) {
+        n++;
+      }
+      if (e >= end) {
+        return e > end && splits ? n + 1 : n;
+      }
+      cur = e + 1;
+    }
+  }
+
   // ---------------------------------------------------------------- checks
 
   /**
