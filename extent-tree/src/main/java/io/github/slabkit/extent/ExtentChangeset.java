@@ -11,8 +11,12 @@ import java.util.List;
  * across calls until {@link #reset()}.
  *
  * <p>A set records the bytes that lacked at least one of the bits; a clear records the bytes that had at
- * least one of them. Ranges appear in the order they were changed, a range that starts right after the
- * previous one being joined to it. Reusable: it allocates only when it grows. Not thread safe.
+ * least one of them. The ranges are the union of the changed bytes: disjoint, in ascending order, adjacent
+ * ones joined, so a byte changed twice (a set then a clear) appears once, as btrfs's changeset keeps one
+ * entry per range start. {@link #bytesChanged()} counts every change, like btrfs's
+ * {@code bytes_changed}, and is unsigned: past 2<sup>63</sup> (ranges reaching {@link Long#MAX_VALUE})
+ * it reads negative as a signed {@code long}, so read it with {@link Long#toUnsignedString(long)}.
+ * Reusable: it allocates only when it grows. Not thread safe.
  */
 public final class ExtentChangeset {
   final RangeLog log;
@@ -32,9 +36,9 @@ public final class ExtentChangeset {
   }
 
   /**
-   * Returns the number of bytes changed (a byte changed twice counts twice).
+   * Returns the number of bytes changed (a byte changed twice counts twice), unsigned.
    *
-   * @return the byte count
+   * @return the byte count, unsigned
    */
   public long bytesChanged() {
     return log.bytes();

@@ -10,105 +10,78 @@ import static io.github.slabkit.extent.ExtentBits.NORESERVE;
 import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
 
 import io.github.slabkit.allocator.ObjectAllocator;
-import io.github.slabkit.extent.internal.OpContext;
-import io.github.slabkit.extent.internal.Prealloc;
-import io.github.slabkit.extent.internal.RangeLog;
-import io.github.slabkit.extent.internal.StateTree;
-import io.github.slabkit.extent.internal.WaitQueue;
+import io.github.slabkit.extent.internal.RangeLocker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A set of inclusive byte ranges {@code [start, end]} carrying {@link ExtentBits bits}, with exclusive
  * range locks: an off-heap port of the btrfs {@code extent_io_tree}.
  *
- * <h2>Implementation overview</h2>
- * The tree holds disjoint extent states ordered by start in an off-heap red-black tree (one 48-byte state
- * per node, links are allocator handles; see {@code internal.StateTree}). The rules are btrfs's: a set
- * fills holes with new states and splits the states that straddle the range ends; a clear splits likewise
- * and removes the states left with no bits; after a change a state merges with adjacent states of equal
- * bits unless it carries a lock bit or {@link ExtentBits#BOUNDARY}.
+ * {@snippet class=io.github.slabkit.examples.snippets.ExtentTreeExamples region=writeback}
  *
- * <p>Every operation that may create states first tops up a per-thread buffer of two states (the worst
- * case of one range: a split at each end) from the state pool, <em>before</em> it takes the tree lock, and
- * returns what it did not use after releasing the lock. With a {@code Mempool} as the pool this allocation
- * never fails (it falls back to the pool's reserve and, at worst, waits for states to be freed), so no tree
- * operation fails for lack of memory, and memory is never allocated while the tree lock is held. A set or
- * convert across several holes needs a state per hole: when the buffer runs dry the operation stops at a
- * consistent point, drops the lock, refills and continues from where it stopped, as btrfs does.
- *
- * <p>The tree keeps up to four spare states between operations (a stash, guarded by the tree lock): what an
- * operation did not use or freed by merging. The next operation fills its buffer from the stash under the
- * lock and goes to the mempool (with the lock dropped) only when the stash is short, so steady work such as
- * lock-then-unlock of a range or set-then-clear makes no mempool call at all. The stash is bounded per tree,
- * so it can take at most four states from the reserve; {@link #close()} returns it with the tree's states.
- *
- * <h2>Locking</h2>
- * One {@link ReentrantLock} guards the whole structure, like btrfs's spinlock; every operation, queries
- * included, holds it for its duration (except while refilling, above). Hooks and visitors run under it and
- * must not call back into the tree (doing so throws {@link IllegalStateException}).
- *
- * <p>Range locks are the {@link ExtentBits#LOCK_BITS}: {@link #lock} sets them on the whole range or, on
- * meeting a state that has them, undoes the prefix it locked, waits until the conflicting part of the range
- * is free, and retries the whole range; it never waits while holding part of a range, nor while holding
- * preallocated states. A waiter is queued, under the tree lock, with the range and bits it waits for; a
- * clear of lock bits wakes exactly the waiters whose range overlaps a state whose lock bits it cleared, each
- * one individually. The check and the enqueue happen in the same critical section as the clear that would
- * wake it, so no wake-up is lost. Locks are not fair and not reentrant, and have no owner: any thread may
- * unlock a range.
- *
- * <h2>Memory ordering</h2>
- * All state fields are accessed plain, always under the tree lock: its unlock happens-before its next lock,
- * so actions in a thread before it sets or clears bits happen-before actions of a thread that later
- * observes those bits through any method of this tree. In particular, actions before {@link #unlock}
- * happen-before the return of the {@link #lock} call that then acquires an overlapping range. A waiter's
- * {@code woken} flag is volatile and written before {@link LockSupport#unpark}.
- *
- * <h2>Heap use</h2>
- * The tree keeps no heap object per state. Each thread that uses a tree gets one small reusable context
- * (its preallocation buffer and its waiter, in a {@link ThreadLocal} shared by all trees); operations with
- * reused {@link RangeResult}, {@link ExtentChangeset}, {@link CachedState} and {@link ExtentVisitor}
- * objects allocate nothing. The tree also keeps its own position hint, the last state an operation
- * touched, so that unlocking the range just locked, or working sequentially, skips the search.
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Thread safety.</b> Every method may be called from any thread. Actions in a thread before it
+ *       changes bits happen-before the actions of a thread that later observes those bits through this
+ *       tree; in particular, actions before {@link #unlock} happen-before the return of the {@link #lock}
+ *       that next acquires an overlapping range.
+ *   <li><b>No failure for lack of memory</b> when states come through a {@code Mempool} (the default): an
+ *       operation that needs a new state waits for one instead, holding nothing.
+ *   <li><b>Frees never need memory.</b> A clear or unlock covering whole states, and a set that only adds
+ *       bits to whole states, never allocate and never wait for memory. {@link #clear}, {@link #unlock},
+ *       {@link #convert} and {@link #lockForReclaim} allocate with the mempool's reclaiming priority, so
+ *       the operations that give memory back progress after ordinary ones have drained the pool.
+ *   <li><b>No hold-and-wait.</b> No operation waits for memory or for a range lock while it holds part of
+ *       a range or a state it allocated: {@link #lock} undoes the prefix it locked before it waits, then
+ *       retries the whole range. The wait-for argument is in the {@link io.github.slabkit.extent package
+ *       documentation}.
+ *   <li><b>Zero garbage.</b> With reused {@link RangeResult}, {@link ExtentChangeset}, {@link CachedState},
+ *       {@link LockedRange} and {@link ExtentVisitor} objects, operations allocate no heap objects.
+ * </ul>
  *
  * <h2>Not guaranteed</h2>
- * Range locks are not fair: a waiter retries when woken and may lose to a newcomer. A set, convert or
- * lock across several holes may drop the tree lock between holes to refill its buffer (as btrfs does), so
- * other threads can observe such an operation half done; a lock never exposes a state to another locker
- * that it does not hold, and the bytes it has not reached yet are unaffected. The mempool reserve
- * guarantees the progress of operations in flight, not unbounded growth: if live states fill the budget
- * and the reserve, the next operation that needs a state waits until one is freed.
+ * Range locks are not fair, not reentrant, and have no owner (any thread may unlock). A set, convert or
+ * lock that waits for memory between two holes lets other threads see it half done, as btrfs does; a lock
+ * never exposes a state it does not hold. A failed {@link #tryLock} leaves every byte's bits as they were,
+ * but may leave a state split where the attempt started, as btrfs's does. The mempool reserve guarantees
+ * the progress of operations in flight, not unbounded growth: if live states fill the budget and the
+ * reserve, the next operation that needs a state waits until one is freed. A lock that needs many new
+ * states (a range over many holes) may wait while memory is short, holding nothing.
  *
  * <h2>Errors</h2>
  * Offsets are non-negative {@code long}s; ranges are inclusive. A negative offset, {@code start > end},
  * undefined bits or bits not allowed for the operation throw {@link IllegalArgumentException}; unlocking a
- * range that is not entirely locked throws {@link IllegalStateException}; in every such case the tree is
- * unchanged. {@link #close()} refuses, naming them, while ranges are locked or threads wait.
+ * range that is not entirely locked throws {@link IllegalStateException} naming the first byte that is
+ * not; in every such case the tree is unchanged. {@link #close()} refuses, naming them, while ranges are
+ * locked or threads wait.
+ *
+ * <h2>Implementation notes</h2>
+ * Disjoint extent states ordered by start live in an off-heap red-black tree, one 48-byte state per node,
+ * links are allocator handles. One {@link java.util.concurrent.locks.ReentrantLock} guards the structure,
+ * like btrfs's spinlock; hooks and visitors run under it and must not call back into the tree (that throws
+ * {@link IllegalStateException}). The rules are btrfs's: a set fills holes and splits states straddling the
+ * range ends; a clear splits likewise and removes states left with no bits; a state merges with equal-bit
+ * neighbours unless it has a lock bit or {@link ExtentBits#BOUNDARY}. States are allocated lazily, only
+ * where an operation splits or fills a hole: first from a small per-tree stash of spare states, then from
+ * the pool without waiting, and otherwise, with the lock and everything the operation holds given back,
+ * by waiting for one state and searching again (btrfs's {@code search_again}). All state fields are plain
+ * and read and written under the tree lock; a range-lock waiter's wake flag is volatile and written before
+ * {@code unpark}. See the {@code README} for where the port differs from btrfs, and why.
  */
+// The snippets are external (the compiled, tested examples module), which Error Prone cannot see.
+@SuppressWarnings("InvalidSnippet")
 public final class ExtentTree implements AutoCloseable {
-  private static final ThreadLocal<OpContext> CONTEXT = ThreadLocal.withInitial(OpContext::new);
-  private static final int UNINTERRUPTIBLE = 0;
-  private static final int INTERRUPTIBLE = 1;
-  private static final int TRY = 2;
-  private static final int TIMED = 3;
   private static final int DESCRIBE_MAX = 8;
 
   private final String name;
   private final ObjectAllocator pool;
   private final ObjectAllocator memory;
   private final List<AutoCloseable> owned;
-  private final ReentrantLock lock = new ReentrantLock();
-  private final WaitQueue waiters = new WaitQueue();
-  private final StateTree states;
-  private volatile boolean closed;
-  private long refills;
-  // The tree's own position hint, guarded by the tree lock: valid while removals() == recentEpoch.
-  private long recent;
-  private long recentEpoch = -1;
+  private final TreeCore core;
+  private final TreeQueries queries;
 
   ExtentTree(
       String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned) {
@@ -116,7 +89,8 @@ public final class ExtentTree implements AutoCloseable {
     this.pool = pool;
     this.memory = memory;
     this.owned = owned;
-    this.states = new StateTree(pool, memory, hooks, waiters);
+    this.core = new TreeCore(name, pool, memory, hooks);
+    this.queries = new TreeQueries(core);
   }
 
   /**
@@ -139,7 +113,7 @@ public final class ExtentTree implements AutoCloseable {
   }
 
   /**
-   * Returns the allocator states are preallocated from (the mempool).
+   * Returns the allocator states are allocated from (the mempool).
    *
    * @return the pool
    */
@@ -177,7 +151,8 @@ public final class ExtentTree implements AutoCloseable {
   // ---------------------------------------------------------------- set, clear, convert
 
   /**
-   * Sets {@code bits} on every byte of {@code [start, end]}.
+   * Sets {@code bits} on every byte of {@code [start, end]}. Waits for memory only if it must create a
+   * state (to fill a hole or split a state at a range end), holding nothing while it waits.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -212,31 +187,13 @@ public final class ExtentTree implements AutoCloseable {
     if ((bits & ~CTL_BITS) == 0) {
       throw bad("set", "no storable bit in " + ExtentBits.toString(bits));
     }
-    RangeLog log = changeset == null ? null : changeset.log;
-    OpContext ctx = enter();
-    Prealloc pre = ctx.prealloc;
-    try {
-      lockTreeFilled(pre);
-      try {
-        checkOpen();
-        long hint = hint(cached);
-        long r;
-        while ((r = states.set(start, end, bits, 0, log, hint, pre)) >= 0) {
-          start = r;
-          hint = 0;
-          unlockRefillLock(pre);
-        }
-        remember(cached);
-      } finally {
-        stashAndUnlock(pre);
-      }
-    } finally {
-      exit(ctx);
-    }
+    core.set(start, end, bits, changeset == null ? null : changeset.log, cached);
   }
 
   /**
    * Clears {@code bits} from every byte of {@code [start, end]}; states left without bits are removed.
+   * Needs memory only to split a state that straddles a range end, and then allocates with the mempool's
+   * reclaiming priority; a clear of whole states never waits for memory.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -263,12 +220,12 @@ public final class ExtentTree implements AutoCloseable {
       long start, long end, int bits, @Nullable ExtentChangeset changeset, @Nullable CachedState cached) {
     checkRange("clear", start, end);
     checkDefined("clear", bits);
-    clearChecked(start, end, expandClear(bits), changeset == null ? null : changeset.log, cached, false);
+    core.clear(start, end, expandClear(bits), changeset == null ? null : changeset.log, cached, false);
   }
 
   /**
    * Sets {@code bits} and clears {@code clearBits} on every byte of {@code [start, end]} in one pass; holes
-   * receive {@code bits}.
+   * receive {@code bits}. Allocates, where it must, with the mempool's reclaiming priority.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -302,34 +259,14 @@ public final class ExtentTree implements AutoCloseable {
     if ((bits & clearBits) != 0) {
       throw bad("convert", "bits to set and to clear overlap: " + ExtentBits.toString(bits & clearBits));
     }
-    OpContext ctx = enter();
-    Prealloc pre = ctx.prealloc;
-    try {
-      lockTreeFilled(pre);
-      try {
-        checkOpen();
-        long hint = hint(cached);
-        long r;
-        while ((r = states.convert(start, end, bits, clearBits, hint, pre)) >= 0) {
-          start = r;
-          hint = 0;
-          unlockRefillLock(pre);
-        }
-        remember(cached);
-      } finally {
-        stashAndUnlock(pre);
-      }
-    } finally {
-      exit(ctx);
-    }
+    core.convert(start, end, bits, clearBits, cached);
   }
 
   // ---------------------------------------------------------------- range locks
 
   /**
    * Locks {@code [start, end]} with {@link ExtentBits#LOCKED}, waiting uninterruptibly while any part of
-   * it is locked. If the thread is interrupted while waiting it keeps waiting and its interrupt status is
-   * set on return.
+   * it is locked; an interrupt during the wait is restored on return.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -340,8 +277,9 @@ public final class ExtentTree implements AutoCloseable {
   }
 
   /**
-   * Locks {@code [start, end]} with the lock bits in {@code bits}, also setting its other bits, waiting
-   * uninterruptibly while any part of the range has one of those lock bits (btrfs {@code lock_extent}).
+   * Locks {@code [start, end]} with the lock bits in {@code bits}, also setting its other bits once the
+   * range is held, waiting uninterruptibly while any part of the range has one of those lock bits (btrfs
+   * {@code lock_extent}). While it waits, for another lock or for memory, it holds no part of the range.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -350,11 +288,41 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public void lock(long start, long end, int bits, @Nullable CachedState cached) {
-    try {
-      lockRange(start, end, bits, cached, UNINTERRUPTIBLE, 0);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible lock interrupted", e);
-    }
+    lockUninterruptibly(start, end, bits, cached, false);
+  }
+
+  /**
+   * As {@link #lock(long, long, int, CachedState)}, for a lock taken in order to give memory back (a
+   * flusher's, before it clears the range): the states it creates come with the mempool's reclaiming
+   * priority, so it progresses after ordinary operations have drained the pool to its headroom.
+   *
+   * @param start first offset, {@code >= 0}
+   * @param end last offset, inclusive, {@code >= start}
+   * @param bits at least one lock bit, plus optionally bits to set with it
+   * @param cached a position hint to start from and to update, or null
+   * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
+   */
+  public void lockForReclaim(long start, long end, int bits, @Nullable CachedState cached) {
+    lockUninterruptibly(start, end, bits, cached, true);
+  }
+
+  /**
+   * Locks {@code [start, end]} with {@link ExtentBits#LOCKED} into a reusable holder, for
+   * try-with-resources: {@link LockedRange#close()} unlocks. With a reused holder nothing is allocated.
+   *
+   * {@snippet class=io.github.slabkit.examples.snippets.ExtentTreeExamples region=locked-range}
+   *
+   * @param start first offset, {@code >= 0}
+   * @param end last offset, inclusive, {@code >= start}
+   * @param holder a holder that holds no range
+   * @return {@code holder}, now holding the range
+   * @throws IllegalArgumentException on a bad range; the tree is unchanged
+   * @throws IllegalStateException if {@code holder} still holds a range
+   */
+  public LockedRange lock(long start, long end, LockedRange holder) {
+    holder.checkFree();
+    lock(start, end, LOCKED, holder.hint);
+    return holder.hold(this, start, end, LOCKED);
   }
 
   /**
@@ -364,21 +332,23 @@ public final class ExtentTree implements AutoCloseable {
    * @param end last offset, inclusive, {@code >= start}
    * @param bits at least one lock bit, plus optionally bits to set with it
    * @param cached a position hint to start from and to update, or null
-   * @throws InterruptedException if the thread is interrupted before or while waiting; it then holds no
-   *     part of the range
+   * @throws InterruptedException if the thread is interrupted before or while waiting for another lock; it
+   *     then holds no part of the range (a wait for memory is not interruptible)
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public void lockInterruptibly(long start, long end, int bits, @Nullable CachedState cached)
       throws InterruptedException {
-    lockRange(start, end, bits, cached, INTERRUPTIBLE, 0);
+    checkLock("lock", start, end, bits);
+    core.lockRange(start, end, bits, cached, RangeLocker.INTERRUPTIBLE, 0, false);
   }
 
   /**
-   * Locks {@code [start, end]} with {@link ExtentBits#LOCKED} if no part of it is locked, without waiting.
+   * Locks {@code [start, end]} with {@link ExtentBits#LOCKED} if no part of it is locked, without waiting
+   * for other locks.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
-   * @return whether the range is now locked by this call; if not, the tree is as before
+   * @return whether the range is now locked by this call; if not, every byte's bits are as before
    * @throws IllegalArgumentException on a bad range; the tree is unchanged
    */
   public boolean tryLock(long start, long end) {
@@ -387,25 +357,47 @@ public final class ExtentTree implements AutoCloseable {
 
   /**
    * Locks {@code [start, end]} with the lock bits in {@code bits} if no part of it has them, without
-   * waiting (btrfs {@code try_lock_extent}).
+   * waiting for other locks (btrfs {@code try_lock_extent}). Like a set, it may wait for memory if it must
+   * create a state, holding no part of the range meanwhile.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
    * @param bits at least one lock bit, plus optionally bits to set with it
    * @param cached a position hint to start from and to update, or null
-   * @return whether the range is now locked by this call; if not, the tree is as before
+   * @return whether the range is now locked by this call; if not, every byte's bits are as before (a state
+   *     may be left split where the attempt started, as in btrfs)
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public boolean tryLock(long start, long end, int bits, @Nullable CachedState cached) {
+    checkLock("tryLock", start, end, bits);
     try {
-      return lockRange(start, end, bits, cached, TRY, 0);
+      return core.lockRange(start, end, bits, cached, RangeLocker.TRY, 0, false);
     } catch (InterruptedException e) {
-      throw new AssertionError("tryLock does not wait", e);
+      throw new AssertionError("tryLock does not wait for locks", e);
     }
   }
 
   /**
-   * Locks {@code [start, end]} with the lock bits in {@code bits}, waiting at most {@code timeout}.
+   * As {@link #tryLock(long, long)}, into a reusable holder for try-with-resources.
+   *
+   * @param start first offset, {@code >= 0}
+   * @param end last offset, inclusive, {@code >= start}
+   * @param holder a holder that holds no range
+   * @return whether the range is now locked; if so {@code holder} holds it, else it holds nothing
+   * @throws IllegalStateException if {@code holder} still holds a range
+   */
+  public boolean tryLock(long start, long end, LockedRange holder) {
+    holder.checkFree();
+    if (!tryLock(start, end, LOCKED, holder.hint)) {
+      return false;
+    }
+    holder.hold(this, start, end, LOCKED);
+    return true;
+  }
+
+  /**
+   * Locks {@code [start, end]} with the lock bits in {@code bits}, waiting at most {@code timeout} for
+   * other locks.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -418,7 +410,8 @@ public final class ExtentTree implements AutoCloseable {
    */
   public boolean tryLock(long start, long end, int bits, long timeout, TimeUnit unit)
       throws InterruptedException {
-    return lockRange(start, end, bits, null, TIMED, unit.toNanos(timeout));
+    checkLock("tryLock", start, end, bits);
+    return core.lockRange(start, end, bits, null, RangeLocker.TIMED, unit.toNanos(timeout), false);
   }
 
   /**
@@ -435,134 +428,48 @@ public final class ExtentTree implements AutoCloseable {
 
   /**
    * Unlocks {@code [start, end]}: checks that every byte has the lock bits of {@code bits}, then clears
-   * {@code bits} (btrfs {@code unlock_extent}) and wakes the waiters of the range.
+   * {@code bits} (btrfs {@code unlock_extent}) and wakes the waiters of the range. Unlocking a range
+   * exactly as it was locked needs no memory; unlocking part of a locked range splits a state, with the
+   * mempool's reclaiming priority.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
    * @param bits at least one lock bit, plus optionally other bits to clear with it
    * @param cached a position hint to start from and to update, or null
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
-   * @throws IllegalStateException if some byte of the range lacks one of the lock bits; the tree is
+   * @throws IllegalStateException naming the first byte that lacks one of the lock bits; the tree is
    *     unchanged
    */
   public void unlock(long start, long end, int bits, @Nullable CachedState cached) {
-    checkRange("unlock", start, end);
-    checkLockBits("unlock", bits);
-    clearChecked(start, end, expandClear(bits), null, cached, true);
-  }
-
-  private boolean lockRange(
-      long start, long end, int bits, @Nullable CachedState cached, int mode, long nanos)
-      throws InterruptedException {
-    checkRange("lock", start, end);
-    checkLockBits("lock", bits);
-    int exclusive = bits & LOCK_BITS;
-    long deadline = mode == TIMED ? System.nanoTime() + nanos : 0L;
-    if (mode != UNINTERRUPTIBLE && mode != TRY && Thread.interrupted()) {
-      throw new InterruptedException();
-    }
-    OpContext ctx = enter();
-    Prealloc pre = ctx.prealloc;
-    boolean interrupted = false;
-    try {
-      while (true) {
-        lockTreeFilled(pre);
-        try {
-          checkOpen();
-          long hint = hint(cached);
-          long from = start;
-          long r;
-          while ((r = states.set(from, end, exclusive, exclusive, null, hint, pre)) >= 0) {
-            from = r;
-            hint = 0;
-            unlockRefillLock(pre);
-          }
-          if (r == StateTree.DONE) {
-            int extra = bits & ~exclusive;
-            if ((extra & ~CTL_BITS) != 0) { // the range is ours now: the other bits go on in a second pass
-              from = start;
-              while ((r = states.set(from, end, extra, 0, null, 0, pre)) >= 0) {
-                from = r;
-                unlockRefillLock(pre);
-              }
-            }
-            remember(cached);
-            return true;
-          }
-          long failed = states.failedStart();
-          if (failed > start) {
-            clearLocked(start, failed - 1, exclusive, null, pre); // undo the locked prefix exactly
-          }
-          if (mode == TRY) {
-            return false;
-          }
-          release(pre); // never sleep on preallocated states
-          int result = awaitFree(failed, end, exclusive, ctx.waiter, mode, deadline);
-          if (result < 0) {
-            return false;
-          }
-          interrupted |= result == 1;
-        } finally {
-          stashAndUnlock(pre);
-        }
-      }
-    } finally {
-      exit(ctx);
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    checkLock("unlock", start, end, bits);
+    core.clear(start, end, expandClear(bits), null, cached, true);
   }
 
   /**
-   * With the tree lock held (on entry and on return, though released while parked), waits until no state
-   * in {@code [from, end]} has one of {@code bits}. Returns 0 when free, 1 when free but an interrupt was
-   * swallowed (uninterruptible mode), -1 on timeout.
+   * Waits, without locking, until no byte of {@code [start, end]} has any of the lock bits in {@code bits}
+   * (btrfs {@code wait_extent_bit}). Uninterruptible; an interrupt is restored on return. The range may be
+   * locked again by the time the caller acts.
+   *
+   * @param start first offset, {@code >= 0}
+   * @param end last offset, inclusive, {@code >= start}
+   * @param bits lock bits only
+   * @throws IllegalArgumentException on a bad range, or bits that are not lock bits (only clearing lock
+   *     bits wakes waiters)
    */
-  private int awaitFree(long from, long end, int bits, WaitQueue.Waiter w, int mode, long deadline)
-      throws InterruptedException {
-    boolean swallowed = false;
-    while (true) {
-      long h = states.firstWithin(from, end, bits);
-      if (h == 0) {
-        return swallowed ? 1 : 0;
-      }
-      from = Math.max(from, states.start(h));
-      waiters.enqueue(w, from, end, bits);
-      lock.unlock();
-      boolean timedOut = false;
-      boolean interrupted = false;
-      try {
-        while (!w.woken()) {
-          if (mode == TIMED) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-              timedOut = true;
-              break;
-            }
-            LockSupport.parkNanos(this, left);
-          } else {
-            LockSupport.park(this);
-          }
-          if (Thread.interrupted()) {
-            if (mode == UNINTERRUPTIBLE) {
-              swallowed = true;
-            } else {
-              interrupted = true;
-              break;
-            }
-          }
-        }
-      } finally {
-        lock.lock();
-        waiters.remove(w); // no-op when the waker unlinked it
-      }
-      if (interrupted) {
-        throw new InterruptedException();
-      }
-      if (timedOut) {
-        return -1;
-      }
+  public void waitForClear(long start, long end, int bits) {
+    checkLock("waitForClear", start, end, bits);
+    if ((bits & ~LOCK_BITS) != 0) {
+      throw bad("waitForClear", "only lock bits can be waited for, not " + ExtentBits.toString(bits & ~LOCK_BITS));
+    }
+    core.waitForClear(start, end, bits);
+  }
+
+  private void lockUninterruptibly(long start, long end, int bits, @Nullable CachedState cached, boolean reclaim) {
+    checkLock("lock", start, end, bits);
+    try {
+      core.lockRange(start, end, bits, cached, RangeLocker.UNINTERRUPTIBLE, 0, reclaim);
+    } catch (InterruptedException e) {
+      throw new AssertionError("uninterruptible lock interrupted", e);
     }
   }
 
@@ -577,14 +484,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public boolean stateAt(long offset, RangeResult out) {
     checkOffset("stateAt", offset);
-    lockTree();
-    try {
-      checkOpen();
-      long h = states.stateAt(offset);
-      return h == 0 ? out.none() : out.set(states.resultStart(), states.resultEnd(), states.resultBits());
-    } finally {
-      lock.unlock();
-    }
+    return queries.stateAt(offset, out);
   }
 
   /**
@@ -595,13 +495,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public int bitsAt(long offset) {
     checkOffset("bitsAt", offset);
-    lockTree();
-    try {
-      checkOpen();
-      return states.stateAt(offset) == 0 ? 0 : states.resultBits();
-    } finally {
-      lock.unlock();
-    }
+    return queries.bitsAt(offset);
   }
 
   /**
@@ -630,18 +524,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
     checkOffset("findFirst", from);
     checkDefined("findFirst", bits);
-    lockTree();
-    try {
-      checkOpen();
-      long h = states.findFirst(from, bits, hint(cached));
-      if (h == 0) {
-        return out.none();
-      }
-      rememberState(cached, h);
-      return out.set(states.start(h), states.end(h), states.bits(h));
-    } finally {
-      lock.unlock();
-    }
+    return queries.findFirst(from, bits, out, cached);
   }
 
   /**
@@ -657,25 +540,17 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findContiguous(long from, int bits, RangeResult out) {
     checkOffset("findContiguous", from);
     checkDefined("findContiguous", bits);
-    lockTree();
-    try {
-      checkOpen();
-      long h = states.findFirst(from, bits, 0);
-      if (h == 0) {
-        return out.none();
-      }
-      return out.set(states.start(h), states.contiguousEnd(h, bits), states.bits(h));
-    } finally {
-      lock.unlock();
-    }
+    return queries.findContiguous(from, bits, out);
   }
 
   /**
    * Finds the next range to write back (btrfs {@code find_delalloc_range}): the first state with
-   * {@link ExtentBits#DELALLOC} ending at or after {@code from}, extended over adjacent
-   * {@code DELALLOC} states until a state with {@link ExtentBits#BOUNDARY} (which starts a new range) or
-   * until the range holds at least {@code maxBytes}. Unlike btrfs, states without {@code DELALLOC} before
-   * the first one are skipped rather than ending the search.
+   * {@link ExtentBits#DELALLOC} ending at or after {@code from}, extended over adjacent {@code DELALLOC}
+   * states until a state with {@link ExtentBits#BOUNDARY} (which starts a new range) or until the range
+   * holds at least {@code maxBytes}. Unlike btrfs, states without {@code DELALLOC} before the first one are
+   * skipped rather than ending the search; so when nothing is found no {@code DELALLOC} byte follows
+   * {@code from}, and {@code out.end()} is {@link Long#MAX_VALUE} (btrfs's {@code (u64)-1}), the offset a
+   * caller skips to.
    *
    * @param from the offset, {@code >= 0}
    * @param maxBytes the size at which to stop extending, {@code > 0}
@@ -687,14 +562,7 @@ public final class ExtentTree implements AutoCloseable {
     if (maxBytes <= 0) {
       throw bad("findDelallocRange", "maxBytes " + maxBytes + " is not positive");
     }
-    lockTree();
-    try {
-      checkOpen();
-      long h = states.findRun(from, DELALLOC, ExtentBits.BOUNDARY, maxBytes);
-      return h == 0 ? out.none() : out.set(states.resultStart(), states.resultEnd(), states.bits(h));
-    } finally {
-      lock.unlock();
-    }
+    return queries.findDelallocRange(from, maxBytes, out);
   }
 
   /**
@@ -710,16 +578,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean findFirstClear(long from, int bits, RangeResult out) {
     checkOffset("findFirstClear", from);
     checkDefined("findFirstClear", bits);
-    lockTree();
-    try {
-      checkOpen();
-      if (!states.findFirstClear(from, bits)) {
-        return out.none();
-      }
-      return out.set(states.resultStart(), states.resultEnd(), 0);
-    } finally {
-      lock.unlock();
-    }
+    return queries.findFirstClear(from, bits, out);
   }
 
   /**
@@ -747,13 +606,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean rangeHasAll(long start, long end, int bits, @Nullable CachedState cached) {
     checkRange("rangeHasAll", start, end);
     checkQueryBits("rangeHasAll", bits);
-    lockTree();
-    try {
-      checkOpen();
-      return states.hasAll(start, end, bits, hint(cached));
-    } finally {
-      lock.unlock();
-    }
+    return queries.rangeHasAll(start, end, bits, cached);
   }
 
   /**
@@ -768,13 +621,7 @@ public final class ExtentTree implements AutoCloseable {
   public boolean rangeHasAny(long start, long end, int bits) {
     checkRange("rangeHasAny", start, end);
     checkQueryBits("rangeHasAny", bits);
-    lockTree();
-    try {
-      checkOpen();
-      return states.hasAny(start, end, bits);
-    } finally {
-      lock.unlock();
-    }
+    return queries.rangeHasAny(start, end, bits);
   }
 
   /**
@@ -786,25 +633,22 @@ public final class ExtentTree implements AutoCloseable {
    */
   public int rangeBits(long start, long end) {
     checkRange("rangeBits", start, end);
-    lockTree();
-    try {
-      checkOpen();
-      return states.rangeBits(start, end);
-    } finally {
-      lock.unlock();
-    }
+    return queries.rangeBits(start, end);
   }
 
   /**
    * Counts the bytes of {@code [start, searchEnd]} that have all of {@code bits} (btrfs
-   * {@code count_range_bits}).
+   * {@code count_range_bits}). {@code maxBytes} and the result are unsigned, like btrfs's {@code u64}: a
+   * {@code maxBytes} of {@code -1} means no limit, and a count of 2<sup>63</sup> or more (possible only for
+   * a range reaching {@link Long#MAX_VALUE}) reads negative as a signed {@code long}; use
+   * {@link Long#toUnsignedString(long)} or {@link Long#compareUnsigned(long, long)} on it.
    *
    * @param start first offset, {@code >= 0}
    * @param searchEnd last offset, inclusive, {@code >= start}
-   * @param maxBytes the count at which to stop; the last state counted may take the result past it
+   * @param maxBytes the count at which to stop, unsigned; the last state counted may take the count past it
    * @param bits the bits, not empty
    * @param contiguous whether to stop at the first byte without the bits after the first byte with them
-   * @return the byte count
+   * @return the byte count, unsigned
    */
   public long countBytes(long start, long searchEnd, long maxBytes, int bits, boolean contiguous) {
     return countBytes(start, searchEnd, maxBytes, bits, contiguous, null, null);
@@ -815,43 +659,18 @@ public final class ExtentTree implements AutoCloseable {
    *
    * @param start first offset, {@code >= 0}
    * @param searchEnd last offset, inclusive, {@code >= start}
-   * @param maxBytes the count at which to stop
+   * @param maxBytes the count at which to stop, unsigned
    * @param bits the bits, not empty
    * @param contiguous whether to stop at the first gap after the first byte found
    * @param first if not null, receives {@code [firstByte, firstByte]} (not found if the count is 0)
    * @param cached a position hint to start from and to update, or null
-   * @return the byte count
+   * @return the byte count, unsigned
    */
-  public long countBytes(
-      long start,
-      long searchEnd,
-      long maxBytes,
-      int bits,
-      boolean contiguous,
-      @Nullable RangeResult first,
-      @Nullable CachedState cached) {
+  public long countBytes(long start, long searchEnd, long maxBytes, int bits, boolean contiguous,
+      @Nullable RangeResult first, @Nullable CachedState cached) {
     checkRange("countBytes", start, searchEnd);
     checkQueryBits("countBytes", bits);
-    lockTree();
-    try {
-      checkOpen();
-      long total = states.count(start, searchEnd, maxBytes, bits, contiguous, hint(cached));
-      long h = states.lastState();
-      if (h != 0) {
-        rememberState(cached, h);
-      }
-      if (first != null) {
-        long f = states.resultStart();
-        if (f < 0) {
-          first.none();
-        } else {
-          first.set(f, f, 0);
-        }
-      }
-      return total;
-    } finally {
-      lock.unlock();
-    }
+    return queries.countBytes(start, searchEnd, maxBytes, bits, contiguous, first, cached);
   }
 
   /**
@@ -865,18 +684,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public int forEach(long start, long end, ExtentVisitor visitor) {
     checkRange("forEach", start, end);
-    OpContext ctx = enter();
-    try {
-      lockTree();
-      try {
-        checkOpen();
-        return states.forEach(start, end, visitor);
-      } finally {
-        lock.unlock();
-      }
-    } finally {
-      exit(ctx);
-    }
+    return queries.forEach(start, end, visitor);
   }
 
   /**
@@ -888,13 +696,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public List<Extent> states(long start, long end) {
     List<Extent> list = new ArrayList<>();
-    forEach(
-        start,
-        end,
-        (s, e, b) -> {
-          list.add(new Extent(s, e, b));
-          return true;
-        });
+    forEach(start, end, (s, e, b) -> list.add(new Extent(s, e, b)));
     return list;
   }
 
@@ -907,18 +709,15 @@ public final class ExtentTree implements AutoCloseable {
     return states(0, Long.MAX_VALUE);
   }
 
+  // ---------------------------------------------------------------- statistics and checks
+
   /**
    * Returns the number of extent states.
    *
    * @return the count
    */
   public long stateCount() {
-    lock.lock();
-    try {
-      return states.size();
-    } finally {
-      lock.unlock();
-    }
+    return TreeStats.stateCount(core);
   }
 
   /**
@@ -931,17 +730,21 @@ public final class ExtentTree implements AutoCloseable {
   }
 
   /**
+   * Returns a snapshot of the tree's counters.
+   *
+   * @return the statistics
+   */
+  public ExtentTreeStatistics statistics() {
+    return TreeStats.snapshot(core);
+  }
+
+  /**
    * Returns the number of threads waiting for a range lock.
    *
    * @return the count
    */
   public int waiterCount() {
-    lock.lock();
-    try {
-      return waiters.size();
-    } finally {
-      lock.unlock();
-    }
+    return statistics().lockWaiters();
   }
 
   /**
@@ -950,12 +753,7 @@ public final class ExtentTree implements AutoCloseable {
    * @return the count
    */
   public long lockWaits() {
-    lock.lock();
-    try {
-      return waiters.waits();
-    } finally {
-      lock.unlock();
-    }
+    return statistics().lockWaits();
   }
 
   /**
@@ -964,26 +762,17 @@ public final class ExtentTree implements AutoCloseable {
    * @return the count
    */
   public long lockWakeups() {
-    lock.lock();
-    try {
-      return waiters.wakeups();
-    } finally {
-      lock.unlock();
-    }
+    return statistics().lockWakeups();
   }
 
   /**
-   * Returns how many times an operation ran out of preallocated states and dropped the lock to refill.
+   * Returns how many times an operation found no state at hand, dropped the tree lock and everything it
+   * held, and waited for one.
    *
    * @return the count
    */
   public long refills() {
-    lock.lock();
-    try {
-      return refills;
-    } finally {
-      lock.unlock();
-    }
+    return statistics().memoryWaits();
   }
 
   /**
@@ -993,49 +782,20 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalStateException naming the first violation
    */
   public void verify() {
-    lock.lock();
-    try {
-      String bad = states.verify();
-      if (bad != null) {
-        throw new IllegalStateException(name + ": " + bad);
-      }
-    } finally {
-      lock.unlock();
-    }
+    TreeStats.verify(core);
   }
 
   /**
    * Frees every extent state and, if the tree created them, closes its mempool and slab cache. Refuses
-   * while a range is locked or a thread waits. Idempotent. Must not race with other operations.
+   * while a range is locked or a thread waits, for a lock or for memory. Idempotent. Must not race with
+   * other operations.
    *
    * @throws IllegalStateException naming the locked ranges and the waiters; the tree is then unchanged
    */
   @Override
   public void close() {
-    lockTree();
-    try {
-      if (closed) {
-        return;
-      }
-      StringBuilder locked = new StringBuilder();
-      long nLocked = states.describeLocked(locked, DESCRIBE_MAX);
-      if (nLocked > 0 || !waiters.isEmpty()) {
-        StringBuilder sb = new StringBuilder(name).append(": cannot close: ");
-        sb.append(nLocked).append(" locked state(s)");
-        if (nLocked > 0) {
-          sb.append(" ").append(locked);
-        }
-        sb.append(" and ").append(waiters.size()).append(" waiter(s)");
-        if (!waiters.isEmpty()) {
-          sb.append(" ");
-          waiters.describe(sb, DESCRIBE_MAX);
-        }
-        throw new IllegalStateException(sb.toString());
-      }
-      states.freeAll();
-      closed = true;
-    } finally {
-      lock.unlock();
+    if (!TreeStats.closeStates(core, DESCRIBE_MAX)) {
+      return;
     }
     RuntimeException failure = null;
     for (AutoCloseable c : owned) {
@@ -1060,204 +820,15 @@ public final class ExtentTree implements AutoCloseable {
    * @return true after {@link #close()}
    */
   public boolean isClosed() {
-    return closed;
+    return core.closed;
   }
 
   @Override
   public String toString() {
-    return "ExtentTree[" + name + (closed ? ", closed]" : "]");
+    return "ExtentTree[" + name + (core.closed ? ", closed]" : "]");
   }
 
-  // ---------------------------------------------------------------- internals
-
-  /** Clears with validation done; {@code checkLocked} makes it an unlock. */
-  private void clearChecked(
-      long start,
-      long end,
-      int bits,
-      @Nullable RangeLog log,
-      @Nullable CachedState cached,
-      boolean checkLocked) {
-    OpContext ctx = enter();
-    Prealloc pre = ctx.prealloc;
-    try {
-      lockTreeFilled(pre);
-      try {
-        checkOpen();
-        long hint = hint(cached);
-        if (checkLocked) {
-          int lockBits = bits & LOCK_BITS;
-          if (!states.hasAll(start, end, lockBits, hint)) {
-            states.findFirstClear(start, lockBits);
-            throw new IllegalStateException(
-                name
-                    + ": unlock of ["
-                    + start
-                    + ", "
-                    + end
-                    + "] "
-                    + ExtentBits.toString(lockBits)
-                    + ": not locked from offset "
-                    + Math.max(start, states.resultStart()));
-          }
-        }
-        long r;
-        while ((r = states.clear(start, end, bits, log, hint, pre)) >= 0) {
-          start = r;
-          hint = 0;
-          unlockRefillLock(pre);
-        }
-        remember(cached);
-      } finally {
-        stashAndUnlock(pre);
-      }
-    } finally {
-      exit(ctx);
-    }
-  }
-
-  /** Clears with the tree lock held (the undo of a lock's prefix). */
-  private void clearLocked(long start, long end, int bits, @Nullable RangeLog log, Prealloc pre) {
-    long r;
-    while ((r = states.clear(start, end, bits, log, 0, pre)) >= 0) {
-      start = r;
-      unlockRefillLock(pre);
-    }
-  }
-
-  /**
-   * Takes the tree lock with {@code pre} full: first from the tree's stash of spare states (under the lock),
-   * and only if that is not enough from the mempool, with the lock dropped so that no thread ever waits for
-   * memory while holding the tree lock. In steady state (lock then unlock of a range, set then clear) the
-   * states one operation frees feed the next one through the stash and no mempool call is made.
-   */
-  private void lockTreeFilled(Prealloc pre) {
-    lockTree();
-    if (closed || !states.fillFromStash(pre)) {
-      lock.unlock();
-      try {
-        refill(pre);
-      } finally {
-        lock.lock();
-      }
-    }
-  }
-
-  /** Keeps what {@code pre} did not use in the stash, as far as it has room, then drops the tree lock. */
-  private void stashAndUnlock(Prealloc pre) {
-    try {
-      if (!closed) {
-        states.stashFrom(pre);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private void unlockRefillLock(Prealloc pre) {
-    refills++;
-    lock.unlock();
-    try {
-      refill(pre);
-    } finally {
-      lock.lock();
-    }
-    checkOpen();
-  }
-
-  private void refill(Prealloc pre) {
-    int c = pre.count();
-    if (c == 0) {
-      pool.allocateBulk(pre.handles(), Prealloc.CAPACITY);
-    } else if (c == 1) {
-      pre.handles()[1] = pool.allocate();
-    }
-    pre.count(Prealloc.CAPACITY);
-  }
-
-  private void release(Prealloc pre) {
-    int c = pre.count();
-    if (c == 0) {
-      return;
-    }
-    pre.count(0);
-    if (c == 1) {
-      pool.free(pre.handles()[0]);
-    } else {
-      pool.freeBulk(pre.handles(), c);
-    }
-  }
-
-  private void lockTree() {
-    if (lock.isHeldByCurrentThread()) {
-      throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
-    }
-    lock.lock();
-  }
-
-  private OpContext enter() {
-    if (lock.isHeldByCurrentThread()) {
-      throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
-    }
-    checkOpen();
-    OpContext ctx = CONTEXT.get();
-    if (ctx.busy) {
-      ctx = new OpContext(); // nested use from a hook of another tree
-    }
-    ctx.busy = true;
-    return ctx;
-  }
-
-  private void exit(OpContext ctx) {
-    try {
-      release(ctx.prealloc);
-    } finally {
-      ctx.busy = false;
-    }
-  }
-
-  /**
-   * The handle to start from: the caller's hint if it is still valid, else the tree's own hint (the last
-   * state any operation touched), which makes lock-then-unlock of one range and sequential work skip the
-   * search even without a {@link CachedState}. A hint is valid while no state has been removed since it
-   * was recorded, so the handle is still a state of this tree; the tree checks that it covers the offset.
-   */
-  private long hint(@Nullable CachedState cached) {
-    long removals = states.removals();
-    if (cached != null && cached.owner == this && cached.epoch == removals) {
-      return cached.handle;
-    }
-    return recentEpoch == removals ? recent : 0;
-  }
-
-  private void remember(@Nullable CachedState cached) {
-    long h = states.lastState();
-    if (h != 0) {
-      recent = h;
-      recentEpoch = states.removals();
-    }
-    if (cached != null) {
-      if (h == 0) {
-        cached.reset();
-      } else {
-        rememberState(cached, h);
-      }
-    }
-  }
-
-  private void rememberState(@Nullable CachedState cached, long h) {
-    if (cached != null) {
-      cached.owner = this;
-      cached.handle = h;
-      cached.epoch = states.removals();
-    }
-  }
-
-  private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException(name + " is closed");
-    }
-  }
+  // ---------------------------------------------------------------- argument checks
 
   private static int expandClear(int bits) {
     if ((bits & CLEAR_ALL_BITS) != 0) {
@@ -1297,7 +868,8 @@ public final class ExtentTree implements AutoCloseable {
     }
   }
 
-  private void checkLockBits(String op, int bits) {
+  private void checkLock(String op, long start, long end, int bits) {
+    checkRange(op, start, end);
     checkDefined(op, bits);
     if ((bits & LOCK_BITS) == 0) {
       throw bad(op, "no lock bit in " + ExtentBits.toString(bits));

@@ -3,7 +3,6 @@ package io.github.slabkit.extent;
 import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
-import io.github.slabkit.extent.internal.Prealloc;
 import io.github.slabkit.extent.internal.StateLayout;
 import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.slab.SlabCache;
@@ -16,14 +15,18 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>By default the tree creates its own slab cache of extent states ({@code <name>-states}, 48-byte
  * objects) and a mempool over it ({@code <name>-pool}) with a reserve of {@link #DEFAULT_RESERVE} states,
- * and closes both in {@link ExtentTree#close()}. {@link #budget}, {@link #reserve} and {@link #slabSize}
- * tune them. Alternatively, {@link #pool(Mempool)} shares an existing mempool (whose backing allocator must
+ * of which {@link #headroom} states are kept for the operations that give memory back, and closes both in
+ * {@link ExtentTree#close()}. {@link #budget}, {@link #reserve}, {@link #headroom} and {@link #slabSize}
+ * tune them; the {@link io.github.slabkit.extent package documentation} says how to size them. Alternatively, {@link #pool(Mempool)} shares an existing mempool (whose backing allocator must
  * hold {@link #STATE_SIZE}-byte objects), and {@link #allocator(ObjectAllocator)} takes any allocator (then
  * operations can fail if it does); the tree closes neither.
  */
 public final class ExtentTreeBuilder {
   /** Bytes per extent state. */
   public static final long STATE_SIZE = StateLayout.SIZE;
+
+  /** The smallest mempool reserve a tree accepts: one operation's worst case, a split at each end. */
+  public static final int MIN_RESERVE = 2;
 
   /** The default mempool reserve, in states. */
   public static final int DEFAULT_RESERVE = 32;
@@ -34,6 +37,7 @@ public final class ExtentTreeBuilder {
   private @Nullable ObjectAllocator memory;
   private @Nullable MemoryBudget budget;
   private int reserve = DEFAULT_RESERVE;
+  private int headroom = -1;
   private long slabSize;
   private @Nullable Duration maxWait;
 
@@ -71,11 +75,28 @@ public final class ExtentTreeBuilder {
    * @return this builder
    */
   public ExtentTreeBuilder reserve(int states) {
-    if (states < Prealloc.CAPACITY) {
+    if (states < MIN_RESERVE) {
       throw new IllegalArgumentException(
-          name + ": reserve " + states + " is below one operation's worst case, " + Prealloc.CAPACITY);
+          name + ": reserve " + states + " is below one operation's worst case, " + MIN_RESERVE);
     }
     this.reserve = states;
+    return this;
+  }
+
+  /**
+   * Sets how many states of the reserve only the operations that give memory back (clear, unlock,
+   * convert, {@link ExtentTree#lockForReclaim}) may take: the mempool's headroom. Ordinary operations wait
+   * once the reserve is down to it, so a flusher can always split the states it clears. Default: a quarter
+   * of the reserve, rounded down.
+   *
+   * @param states the headroom, {@code 0 <= states < reserve} (checked by {@link #build()})
+   * @return this builder
+   */
+  public ExtentTreeBuilder headroom(int states) {
+    if (states < 0) {
+      throw new IllegalArgumentException(name + ": headroom " + states + " is negative");
+    }
+    this.headroom = states;
     return this;
   }
 
@@ -110,9 +131,9 @@ public final class ExtentTreeBuilder {
    * @return this builder
    */
   public ExtentTreeBuilder pool(Mempool pool) {
-    if (pool.minNr() < Prealloc.CAPACITY) {
+    if (pool.minNr() < MIN_RESERVE) {
       throw new IllegalArgumentException(
-          name + ": " + pool.name() + " has minNr " + pool.minNr() + ", below " + Prealloc.CAPACITY);
+          name + ": " + pool.name() + " has minNr " + pool.minNr() + ", below " + MIN_RESERVE);
     }
     return allocator(pool, pool.backing());
   }
@@ -159,6 +180,11 @@ public final class ExtentTreeBuilder {
     if (p != null && m != null) {
       return new ExtentTree(name, p, m, hooks, List.of());
     }
+    int h = headroom < 0 ? reserve / 4 : headroom;
+    if (h >= reserve) {
+      throw new IllegalArgumentException(
+          name + ": headroom " + h + " must be below the reserve " + reserve + " (ordinary operations need some)");
+    }
     SlabCache.Builder sb = SlabCache.builder(name + "-states").layout(StateLayout.LAYOUT);
     if (budget != null) {
       sb.budget(budget);
@@ -172,7 +198,7 @@ public final class ExtentTreeBuilder {
     SlabCache slab = sb.build();
     Mempool mempool;
     try {
-      mempool = Mempool.builder(name + "-pool", slab).minNr(reserve).build();
+      mempool = Mempool.builder(name + "-pool", slab).minNr(reserve).headroom(h).build();
     } catch (RuntimeException e) {
       slab.close();
       throw e;

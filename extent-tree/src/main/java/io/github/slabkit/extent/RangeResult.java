@@ -32,7 +32,10 @@ public final class RangeResult {
   }
 
   /**
-   * Returns the last offset of the range found, inclusive; {@link Long#MAX_VALUE} for "to the end".
+   * Returns the last offset of the range found, inclusive; {@link Long#MAX_VALUE} for "to the end". When
+   * nothing was found it is {@code -1}, except after {@link ExtentTree#findDelallocRange}, which then
+   * reports how far the search went (as btrfs's {@code find_delalloc_range} does) so that a caller can
+   * skip ahead.
    *
    * @return the end
    */
@@ -65,6 +68,12 @@ public final class RangeResult {
     this.bits = bits;
     this.found = true;
     return true;
+  }
+
+  boolean notFound(long end) {
+    none();
+    this.end = end;
+    return false;
   }
 
   boolean none() {

@@ -102,7 +102,7 @@ class ExtentTreeBadInputTest {
   void closeWithLockedRangesRefusesAndNamesThem() {
     IllegalStateException e =
         refused(IllegalStateException.class, tree::close, "cannot close", "2 locked state(s)", "[200, 249] LOCKED, [250, 299] LOCKED|DEFRAG");
-    assertTrue(e.getMessage().contains("0 waiter(s)"), e.getMessage());
+    assertTrue(e.getMessage().contains("0 lock waiter(s)"), e.getMessage());
     assertTrue(!tree.isClosed());
   }
 

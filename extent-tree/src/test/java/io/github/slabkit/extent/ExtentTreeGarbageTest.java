@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The hot paths allocate no heap objects: set, clear, convert, lock, unlock and the queries with reusable
- * result holders, changesets and hints. Checked with the thread's allocation counter (a count of bytes,
+ * result holders, changesets, hints and range-lock holders. Checked with the thread's allocation counter (a count of bytes,
  * not a time).
  */
 class ExtentTreeGarbageTest {
@@ -26,6 +26,7 @@ class ExtentTreeGarbageTest {
       ExtentChangeset cs = new ExtentChangeset(64);
       ExtentVisitor visitor = (s, e, b) -> true;
       long[] sink = new long[1];
+      LockedRange held = new LockedRange();
       Runnable round =
           () -> {
             for (int i = 0; i < 2_000; i++) {
@@ -43,6 +44,10 @@ class ExtentTreeGarbageTest {
               sink[0] += tree.countBytes(base, base + 8191, Long.MAX_VALUE, DIRTY, false);
               sink[0] += tree.rangeHasAll(base, base + 99, DIRTY) ? 1 : 0;
               sink[0] += tree.forEach(base, base + 8191, visitor);
+              try (LockedRange r = tree.lock(base + 300, base + 399, held)) {
+                sink[0] += r.end();
+              }
+              tree.waitForClear(base + 300, base + 399, ExtentBits.LOCKED);
               if (tree.tryLock(base, base + 10)) {
                 tree.unlock(base, base + 10);
               }

@@ -291,7 +291,7 @@ class ExtentTreeLockTest {
     });
     await("waiter", () -> tree.waiterCount() == 1);
     IllegalStateException e = assertThrows(IllegalStateException.class, tree::close);
-    assertTrue(e.getMessage().contains("1 waiter(s) [0, 9] by closer-victim"), e.getMessage());
+    assertTrue(e.getMessage().contains("1 lock waiter(s) [0, 9] by closer-victim"), e.getMessage());
     assertTrue(e.getMessage().contains("[0, 9] LOCKED"), e.getMessage());
     tree.unlock(0, 9);
     join(t);

@@ -131,4 +131,50 @@ class ExtentTreeMemoryTest {
     slab.close();
     assertEquals(0, slab.leakedObjects());
   }
+
+  /**
+   * The reserve really empties: a writer with a budget of one slab takes every state the slab and the
+   * reserve have and then waits (holding nothing); only then does a flusher clear, which refills the
+   * reserve and lets the writer go on.
+   */
+  @Test
+  void writersEmptyTheReserveAndAFlusherRefillsIt() throws Exception {
+    ExtentTree tree = ExtentTree.builder("drain").budget(MemoryBudget.ofBytes("drain", 4096)).slabSize(4096)
+        .reserve(8).headroom(0).maxWait(Duration.ZERO).build();
+    Mempool pool = tree.mempool();
+    SlabCache slab = tree.slabCache();
+    assertTrue(pool != null && slab != null);
+    int capacity = slab.slabStatistics().objectsPerSlab();
+    int writes = 3 * capacity;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = Thread.ofPlatform().name("drain-writer").daemon().start(() -> {
+      try {
+        for (int i = 0; i < writes; i++) {
+          tree.set(2L * i, 2L * i, DIRTY);
+        }
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    int emptied = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (writer.isAlive()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("stalled: " + tree.statistics() + " " + pool.mempoolStatistics() + "\n" + Watchdog.dump());
+      }
+      if (tree.statistics().memoryWaiters() == 1 && pool.mempoolStatistics().waiting() == 1) {
+        assertEquals(0, pool.reserveLevel(), "the writer waits only once the reserve is empty");
+        emptied++;
+        tree.clear(0, Long.MAX_VALUE, DIRTY); // whole states: needs no memory, refills the reserve
+      }
+      Thread.onSpinWait();
+    }
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
+    assertTrue(emptied >= 2, "the reserve was emptied " + emptied + " times");
+    assertTrue(pool.mempoolStatistics().reserveHits() >= 2L * 8, "the reserve was used: " + pool.mempoolStatistics());
+    tree.close();
+    assertEquals(0, slab.slabStatistics().activeObjects(), "every state returned");
+  }
 }

@@ -1,12 +1,12 @@
 package io.github.slabkit.extent.internal;
 
 /**
- * What a thread reuses across tree operations so that they allocate nothing: its preallocation buffer and
- * its waiter. One per thread (a thread runs one tree operation at a time; a nested one, from a hook that
+ * What a thread reuses across tree operations so that they allocate nothing: its operation state and its
+ * waiter. One per thread (a thread runs one tree operation at a time; a nested one, from a hook that
  * calls another tree, gets a fresh context).
  */
 public final class OpContext {
-  /** The preallocated states of the running operation. */
+  /** The states the running operation holds. */
   public final Prealloc prealloc = new Prealloc();
 
   /** The thread's waiter for range locks. */

@@ -1,44 +1,60 @@
 package io.github.slabkit.extent.internal;
 
 /**
- * The extent states one operation holds: filled from the mempool before the tree lock is taken, drawn from
- * under the lock, the rest returned after the lock is released. States that the operation frees go back
- * here while there is room, so a merge can feed the next split of the same operation.
+ * What one tree operation holds while it runs: the states it waited for and has not linked yet (one, or
+ * for a lock that waited all-or-nothing for what its range needs, several), and how it may allocate. A thread runs one operation at a time and reuses its {@code Prealloc} (see
+ * {@link OpContext}), so operations allocate no heap objects.
+ *
+ * <p>The liveness rule this class serves: an operation holds {@link #held} states only between the return of a
+ * blocking allocation and the states it links into the tree, and it gives it back before it waits for
+ * anything (memory or a range lock); see {@link StateAllocator}.
  */
 public final class Prealloc {
-  /** The number of states an operation preallocates: a split at each end of one range. */
-  public static final int CAPACITY = 2;
-
-  final long[] handles = new long[CAPACITY];
-  int count;
+  long[] held = new long[4];
+  int heldCount;
+  boolean reclaiming;
+  boolean mayAllocate = true;
 
   /** Creates an empty buffer. */
   public Prealloc() {}
 
   /**
-   * Returns the handle array, for bulk allocation into {@code [count(), CAPACITY)}.
-   *
-   * @return the array
-   */
-  public long[] handles() {
-    return handles;
-  }
-
-  /**
-   * Returns how many states are held.
+   * Returns how many states the operation waited for and has not used yet.
    *
    * @return the count
    */
-  public int count() {
-    return count;
+  public int held() {
+    return heldCount;
   }
 
   /**
-   * Sets how many states are held, after a bulk fill or a bulk return.
+   * Returns whether the operation allocates with the mempool's reclaiming priority (it gives memory back:
+   * clear, unlock, convert, a flusher's lock).
    *
-   * @param count the new count
+   * @return true if reclaiming
    */
-  public void count(int count) {
-    this.count = count;
+  public boolean reclaiming() {
+    return reclaiming;
+  }
+
+  /**
+   * Starts an operation.
+   *
+   * @param reclaiming whether it allocates with the reclaiming priority
+   */
+  public void begin(boolean reclaiming) {
+    this.reclaiming = reclaiming;
+    this.mayAllocate = true;
+  }
+
+  /**
+   * Forbids or allows allocation: a step that provably needs no new state (the undo of a lock's prefix, the
+   * second pass of a lock) runs with allocation forbidden, so a bug there surfaces as an error instead of
+   * as a wait for memory while a range is locked.
+   *
+   * @param may whether the operation may allocate
+   */
+  public void mayAllocate(boolean may) {
+    this.mayAllocate = may;
   }
 }

@@ -3,127 +3,69 @@ package io.github.slabkit.extent.internal;
 import static io.github.slabkit.extent.ExtentBits.CTL_BITS;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.NO_MERGE_BITS;
-import static io.github.slabkit.extent.internal.StateLayout.BITS;
-import static io.github.slabkit.extent.internal.StateLayout.END;
-import static io.github.slabkit.extent.internal.StateLayout.START;
 
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.ExtentHooks;
-import io.github.slabkit.extent.ExtentVisitor;
-import java.lang.foreign.MemorySegment;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The extent states of one tree and the btrfs algorithms on them: an off-heap red-black tree of disjoint
- * inclusive ranges ordered by start, with split, merge, set, clear and convert as in btrfs's
- * {@code extent-io-tree.c}.
+ * The extent states of one tree and the btrfs algorithms that change them: set, clear and convert with
+ * split, merge, insert and remove, as in btrfs's {@code extent-io-tree.c}.
  *
  * <h2>Structure</h2>
  * Each node is one extent state of {@link StateLayout} (48 bytes) in the state allocator; the red-black
- * mechanics (search, order, insert and erase with their fix-ups) live in {@link StateRbTree}. Invariants:
- * states are disjoint and ordered; no state has zero bits; two adjacent states with equal bits carry a
- * {@link io.github.slabkit.extent.ExtentBits#NO_MERGE_BITS no-merge bit} (lock-bit states stay split, as
- * in btrfs).
+ * mechanics live in {@link StateRbTree}, the queries in {@link StateQueries}. Invariants: states are
+ * disjoint and ordered; no state has zero bits; two adjacent states with equal bits carry a
+ * {@link io.github.slabkit.extent.ExtentBits#NO_MERGE_BITS no-merge bit}.
  *
- * <h2>Resumable operations</h2>
- * {@link #set}, {@link #clear} and {@link #convert} draw new states from a {@link Prealloc} only. When they
- * need one and it is empty they stop at a consistent point and return the offset to resume from; the
- * caller drops the tree lock, refills, re-takes the lock and calls again from that offset (btrfs's
- * {@code search_again}). Each returns {@link #DONE} when finished, and {@link #set} returns
+ * <h2>Resumable operations, lazy allocation</h2>
+ * {@link #set}, {@link #clear} and {@link #convert} ask {@link StateAllocator#take} for a state only at
+ * the point where they must split a state or fill a hole, and before they change anything there. When it
+ * has none at hand they return the offset to resume from, with the tree consistent; the caller waits for a
+ * state with the tree lock dropped ({@link StateAllocator#await}) and calls again from that offset (btrfs's
+ * {@code search_again}). An operation that needs no new state (a clear of whole states, a set adding bits
+ * to whole states) never asks. Each returns {@link #DONE} when finished, and {@link #set} returns
  * {@link #CONFLICT} when it meets an exclusive bit ({@link #failedStart()} then says where).
+ *
+ * <h2>Where the port splits like btrfs, and where it need not</h2>
+ * A set skips a state that straddles its start and already has every requested bit, control bits
+ * included (so a set carrying a control bit always reaches the hooks, as btrfs's does). At the end of the
+ * range, and in a convert at either end, btrfs always splits; the port does the same for a state that can
+ * never merge again (lock bits, {@code BOUNDARY}), where the split is visible, and skips the split of a
+ * mergeable state that the operation would not change, because btrfs merges the two pieces right back:
+ * the states are the same, only the hooks miss an {@code onSplit}/{@code onMerge} pair and no memory is
+ * needed.
  *
  * <h2>Threading</h2>
  * Not thread safe: every method is called under the owning tree's lock, and every off-heap access is plain
  * (the lock's release/acquire pairs order them).
  */
-public final class StateTree extends StateRbTree {
+public final class StateTree extends StateQueries {
   /** Returned by a resumable operation that finished. */
   public static final long DONE = -1L;
   /** Returned by {@link #set} on an exclusive-bit conflict. */
   public static final long CONFLICT = -2L;
 
-
-  private final ObjectAllocator pool;
+  private final StateAllocator alloc;
   private final ExtentHooks hooks;
   private final boolean hooked;
   private final WaitQueue waiters;
 
-  private long removals;
-  private long lastState;
-  private long failedStart;
-
   /**
    * Creates an empty tree.
    *
-   * @param pool where freed states go when the operation's buffer is full
+   * @param alloc where new states come from and removed ones go
    * @param memory resolves handles to memory (the slab cache behind the pool)
    * @param hooks the accounting hooks
    * @param waiters the tree's wait queue, woken when lock bits are cleared
    */
   @SuppressWarnings("ReferenceEquality") // identity of the no-op singleton is what skips the calls
-  public StateTree(ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, WaitQueue waiters) {
+  public StateTree(StateAllocator alloc, ObjectAllocator memory, ExtentHooks hooks, WaitQueue waiters) {
     super(memory);
-    this.pool = pool;
+    this.alloc = alloc;
     this.hooks = hooks;
     this.hooked = hooks != ExtentHooks.NONE;
     this.waiters = waiters;
-  }
-
-  // ---------------------------------------------------------------- results and counters
-
-  /**
-   * Returns the number of states.
-   *
-   * @return the count
-   */
-  public long size() {
-    return size;
-  }
-
-  /**
-   * Returns how many states were ever removed from the tree: a cached handle taken when this value was
-   * {@code r} is still a state of this tree while it is still {@code r}.
-   *
-   * @return the removal count
-   */
-  public long removals() {
-    return removals;
-  }
-
-  /**
-   * Returns the last state the previous operation touched and that is still in the tree, or {@code 0}.
-   *
-   * @return a handle or 0
-   */
-  public long lastState() {
-    return lastState;
-  }
-
-  /**
-   * Returns where the previous {@link #set} met an exclusive bit.
-   *
-   * @return the offset
-   */
-  public long failedStart() {
-    return failedStart;
-  }
-
-  /**
-   * Returns the start of the range found by the previous range query.
-   *
-   * @return the start
-   */
-  public long resultStart() {
-    return resultStart;
-  }
-
-  /**
-   * Returns the end of the range found by the previous range query.
-   *
-   * @return the inclusive end
-   */
-  public long resultEnd() {
-    return resultEnd;
   }
 
   // ---------------------------------------------------------------- set, clear, convert
@@ -138,32 +80,34 @@ public final class StateTree extends StateRbTree {
    * @param exclusive the exclusive bits: meeting a state with one of them returns {@link #CONFLICT}
    * @param log the changeset, or null
    * @param hint a cached state of this tree, or 0
-   * @param pre the preallocated states
-   * @return {@link #DONE}, {@link #CONFLICT}, or the offset to resume from after a refill
+   * @param op the running operation
+   * @return {@link #DONE}, {@link #CONFLICT}, or the offset to resume from once a state is at hand
    */
   public long set(
-      long start, long end, int bits, int exclusive, @Nullable RangeLog log, long hint, Prealloc pre) {
+      long start, long end, int bits, int exclusive, @Nullable RangeLog log, long hint, Prealloc op) {
     lastState = 0;
     int store = bits & ~CTL_BITS;
     long state = lookup(start, hint);
     while (true) {
       if (state == 0 || start(state) > end) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        lastState = insertHole(start, end, bits, store, log, state, pre);
+        lastState = insertHole(start, end, bits, store, log, state, n);
         return DONE;
       }
       long s = start(state);
       long e = end(state);
       if (s > start) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        long n = insertHole(start, s - 1, bits, store, log, state, pre);
-        lastState = n;
+        long ins = insertHole(start, s - 1, bits, store, log, state, n);
+        lastState = ins;
         start = s;
-        state = end(n) >= start ? n : next(n);
+        state = end(ins) >= start ? ins : next(ins);
         continue;
       }
       int old = bits(state);
@@ -171,9 +115,10 @@ public final class StateTree extends StateRbTree {
         failedStart = start;
         return CONFLICT;
       }
-      boolean noop = (old & store) == store;
+      boolean hasAll = (old & bits) == bits;
+      boolean split = false;
       if (s < start) {
-        if (noop) {
+        if (hasAll) {
           lastState = state;
           if (e >= end) {
             return DONE;
@@ -182,27 +127,30 @@ public final class StateTree extends StateRbTree {
           state = next(state);
           continue;
         }
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        split(state, start, pre);
+        split(state, start, n);
+        split = true;
       }
       if (e > end) {
-        if (noop) {
+        if (hasAll && (old & NO_MERGE_BITS) == 0) {
           lastState = state;
           return DONE;
         }
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        long piece = split(state, end + 1, pre);
+        long piece = split(state, end + 1, n);
         setStateBits(piece, bits, store, log);
-        mergeState(piece, pre);
+        mergeState(piece);
         lastState = piece;
         return DONE;
       }
-      if (setStateBits(state, bits, store, log)) {
-        mergeState(state, pre);
+      if (setStateBits(state, bits, store, log) || split) {
+        mergeState(state);
       }
       lastState = state;
       if (e >= end) {
@@ -223,10 +171,10 @@ public final class StateTree extends StateRbTree {
    *     {@code NORESERVE}); control bits reach the hooks only
    * @param log the changeset, or null
    * @param hint a cached state of this tree, or 0
-   * @param pre the preallocated states
-   * @return {@link #DONE} or the offset to resume from after a refill
+   * @param op the running operation
+   * @return {@link #DONE} or the offset to resume from once a state is at hand
    */
-  public long clear(long start, long end, int bits, @Nullable RangeLog log, long hint, Prealloc pre) {
+  public long clear(long start, long end, int bits, @Nullable RangeLog log, long hint, Prealloc op) {
     lastState = 0;
     long state = lookup(start, hint);
     while (state != 0) {
@@ -244,21 +192,23 @@ public final class StateTree extends StateRbTree {
         continue;
       }
       if (s < start) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        split(state, start, pre);
+        split(state, start, n);
       }
       if (e > end) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        long piece = split(state, end + 1, pre);
-        clearStateBits(piece, bits, log, pre);
+        long piece = split(state, end + 1, n);
+        clearStateBits(piece, bits, log);
         return DONE;
       }
       // A neighbour merged into the state had none of the bits, so skipping past it is right.
-      long next = clearStateBits(state, bits, log, pre);
+      long next = clearStateBits(state, bits, log);
       if (e >= end) {
         break;
       }
@@ -277,37 +227,40 @@ public final class StateTree extends StateRbTree {
    * @param bits the bits to set, not empty, no lock bits
    * @param clearBits the bits to clear, no lock bits, disjoint from {@code bits}
    * @param hint a cached state of this tree, or 0
-   * @param pre the preallocated states
-   * @return {@link #DONE} or the offset to resume from after a refill
+   * @param op the running operation
+   * @return {@link #DONE} or the offset to resume from once a state is at hand
    */
-  public long convert(long start, long end, int bits, int clearBits, long hint, Prealloc pre) {
+  public long convert(long start, long end, int bits, int clearBits, long hint, Prealloc op) {
     lastState = 0;
     int store = bits & ~CTL_BITS;
     long state = lookup(start, hint);
     while (true) {
       if (state == 0 || start(state) > end) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        lastState = insertHole(start, end, bits, store, null, state, pre);
+        lastState = insertHole(start, end, bits, store, null, state, n);
         return DONE;
       }
       long s = start(state);
       long e = end(state);
       if (s > start) {
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        long n = insertHole(start, s - 1, bits, store, null, state, pre);
-        lastState = n;
+        long ins = insertHole(start, s - 1, bits, store, null, state, n);
+        lastState = ins;
         start = s;
-        state = end(n) >= start ? n : next(n);
+        state = end(ins) >= start ? ins : next(ins);
         continue;
       }
       int old = bits(state);
-      boolean noop = (old & store) == store && (old & clearBits) == 0;
+      // btrfs always splits here; skipping is invisible only for a state that would merge right back.
+      boolean skip = (old & bits) == bits && (old & clearBits) == 0 && (old & NO_MERGE_BITS) == 0;
       if (s < start) {
-        if (noop) {
+        if (skip) {
           lastState = state;
           if (e >= end) {
             return DONE;
@@ -316,24 +269,26 @@ public final class StateTree extends StateRbTree {
           state = next(state);
           continue;
         }
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        split(state, start, pre);
+        split(state, start, n);
       }
       if (e > end) {
-        if (noop) {
+        if (skip) {
           lastState = state;
           return DONE;
         }
-        if (pre.count == 0) {
+        long n = alloc.take(op);
+        if (n == 0) {
           return start;
         }
-        long piece = split(state, end + 1, pre);
-        convertState(piece, bits, store, clearBits, pre);
+        long piece = split(state, end + 1, n);
+        convertState(piece, bits, store, clearBits);
         return DONE;
       }
-      convertState(state, bits, store, clearBits, pre);
+      convertState(state, bits, store, clearBits);
       if (e >= end) {
         return DONE;
       }
@@ -343,13 +298,17 @@ public final class StateTree extends StateRbTree {
     }
   }
 
+  /** Sets bits on a state; returns whether its stored bits changed. Hooks see any missing bit. */
   private boolean setStateBits(long h, int bits, int store, @Nullable RangeLog log) {
     int old = bits(h);
-    if ((old & store) == store) {
+    if ((old & bits) == bits) {
       return false;
     }
     if (hooked) {
       hooks.onSet(start(h), end(h), old, bits);
+    }
+    if ((old & store) == store) {
+      return false; // only control bits were missing: the hooks saw them, nothing is stored
     }
     if (log != null) {
       log.record(start(h), end(h));
@@ -359,7 +318,7 @@ public final class StateTree extends StateRbTree {
   }
 
   /** Clears bits of a state that has some of them; returns the state after it. */
-  private long clearStateBits(long h, int bits, @Nullable RangeLog log, Prealloc pre) {
+  private long clearStateBits(long h, int bits, @Nullable RangeLog log) {
     long s = start(h);
     long e = end(h);
     int old = bits(h);
@@ -376,16 +335,16 @@ public final class StateTree extends StateRbTree {
     }
     if (now == 0) {
       long next = next(h);
-      eraseAndFree(h, pre);
+      eraseAndFree(h);
       return next;
     }
     setBits(h, now);
-    mergeState(h, pre);
+    mergeState(h);
     lastState = h;
     return next(h);
   }
 
-  private void convertState(long h, int bits, int store, int clearBits, Prealloc pre) {
+  private void convertState(long h, int bits, int store, int clearBits) {
     setStateBits(h, bits, store, null);
     int old = bits(h);
     if ((old & clearBits) != 0) {
@@ -394,26 +353,25 @@ public final class StateTree extends StateRbTree {
       }
       setBits(h, old & ~clearBits); // never empty: the bits just set are disjoint from clearBits
     }
-    mergeState(h, pre);
+    mergeState(h);
     lastState = h;
   }
 
   // ---------------------------------------------------------------- split, merge, insert, remove
 
   /**
-   * Inserts a new state for the hole {@code [s, e]} right before {@code successor} (the first state after
-   * the hole, or 0 if none), without a second search from the root, and merges it; returns the surviving
-   * state.
+   * Links the new state {@code n} for the hole {@code [s, e]} right before {@code successor} (the first
+   * state after the hole, or 0 if none), without a second search from the root, and merges it; returns
+   * the surviving state.
    */
   private long insertHole(
-      long s, long e, int bits, int store, @Nullable RangeLog log, long successor, Prealloc pre) {
+      long s, long e, int bits, int store, @Nullable RangeLog log, long successor, long n) {
     if (hooked) {
       hooks.onSet(s, e, 0, bits);
     }
     if (log != null) {
       log.record(s, e);
     }
-    long n = pre.handles[--pre.count];
     setStart(n, s);
     setEnd(n, e);
     setBits(n, store);
@@ -431,21 +389,20 @@ public final class StateTree extends StateRbTree {
         link(n, l, false);
       }
     }
-    mergeState(n, pre);
+    mergeState(n);
     return n;
   }
 
   /**
-   * Splits {@code orig} at {@code at}: a new state takes {@code [start, at - 1]}, {@code orig} keeps
-   * {@code [at, end]} (btrfs {@code split_state}); returns the new state.
+   * Splits {@code orig} at {@code at} into the new state {@code n}, which takes {@code [start, at - 1]},
+   * while {@code orig} keeps {@code [at, end]} (btrfs {@code split_state}); returns {@code n}.
    */
-  private long split(long orig, long at, Prealloc pre) {
+  private long split(long orig, long at, long n) {
     long s = start(orig);
     int b = bits(orig);
     if (hooked) {
       hooks.onSplit(s, end(orig), b, at);
     }
-    long n = pre.handles[--pre.count];
     setStart(n, s);
     setEnd(n, at - 1);
     setBits(n, b);
@@ -463,7 +420,7 @@ public final class StateTree extends StateRbTree {
   }
 
   /** Merges {@code h} with equal-bit neighbours unless it has a no-merge bit (btrfs {@code merge_state}). */
-  private void mergeState(long h, Prealloc pre) {
+  private void mergeState(long h) {
     int b = bits(h);
     if ((b & NO_MERGE_BITS) != 0) {
       return;
@@ -474,7 +431,7 @@ public final class StateTree extends StateRbTree {
         hooks.onMerge(start(h), end(h), start(p), end(p), b);
       }
       setStart(h, start(p));
-      eraseAndFree(p, pre);
+      eraseAndFree(p);
     }
     long n = next(h);
     if (n != 0 && bits(n) == b && start(n) == end(h) + 1) {
@@ -482,386 +439,26 @@ public final class StateTree extends StateRbTree {
         hooks.onMerge(start(h), end(h), start(n), end(n), b);
       }
       setEnd(h, end(n));
-      eraseAndFree(n, pre);
+      eraseAndFree(n);
     }
   }
 
-  private void eraseAndFree(long h, Prealloc pre) {
+  private void eraseAndFree(long h) {
     erase(h);
     size--;
     removals++;
     if (h == lastState) {
       lastState = 0;
     }
-    if (pre.count < Prealloc.CAPACITY) {
-      pre.handles[pre.count++] = h;
-    } else if (stashCount < STASH) {
-      stash[stashCount++] = h;
-    } else {
-      pool.free(h);
-    }
+    alloc.free(h);
   }
 
-  // ---------------------------------------------------------------- the stash of spare states
+  // ---------------------------------------------------------------- release
 
-  /** Spare states kept between operations, at most {@value #STASH}; guarded by the tree lock. */
-  static final int STASH = 2 * Prealloc.CAPACITY;
-
-  private final long[] stash = new long[STASH];
-  private int stashCount;
-
-  /**
-   * Moves spare states into {@code pre} until it is full or the stash is empty. Tree lock held.
-   *
-   * @param pre the operation's buffer
-   * @return whether {@code pre} is full
-   */
-  public boolean fillFromStash(Prealloc pre) {
-    while (pre.count < Prealloc.CAPACITY && stashCount > 0) {
-      pre.handles[pre.count++] = stash[--stashCount];
-      stash[stashCount] = 0;
-    }
-    return pre.count == Prealloc.CAPACITY;
-  }
-
-  /**
-   * Keeps states {@code pre} did not use, as far as the stash has room. Tree lock held.
-   *
-   * @param pre the operation's buffer
-   */
-  public void stashFrom(Prealloc pre) {
-    while (pre.count > 0 && stashCount < STASH) {
-      stash[stashCount++] = pre.handles[--pre.count];
-      pre.handles[pre.count] = 0;
-    }
-  }
-
-  private void freeStash() {
-    if (stashCount > 0) {
-      pool.freeBulk(stash, stashCount);
-      java.util.Arrays.fill(stash, 0, stashCount, 0L);
-      stashCount = 0;
-    }
-  }
-
-  // ---------------------------------------------------------------- queries
-
-  /**
-   * Returns the first state ending at or after {@code from} with any of {@code bits} (btrfs
-   * {@code find_first_extent_bit_state}).
-   *
-   * @param from the offset
-   * @param bits the bits
-   * @param hint a cached state or 0
-   * @return a handle or 0
-   */
-  public long findFirst(long from, int bits, long hint) {
-    long h = lookup(from, hint);
-    while (h != 0 && (bits(h) & bits) == 0) {
-      h = next(h);
-    }
-    return h;
-  }
-
-  /**
-   * Finds a delayed-allocation run (btrfs {@code find_delalloc_range}): the first state ending at or after
-   * {@code from} that has {@code bit}, extended over the adjacent states that have it, stopping before a
-   * state with {@code boundary} and once the run holds {@code maxBytes} or more. Puts the run in
-   * {@link #resultStart()} / {@link #resultEnd()}.
-   *
-   * @param from the offset
-   * @param bit the bits that make a state part of the run (any of them)
-   * @param boundary bits that start a new run
-   * @param maxBytes the size at which to stop
-   * @return the first state of the run, or 0
-   */
-  public long findRun(long from, int bit, int boundary, long maxBytes) {
-    long h = findFirst(from, bit, 0);
-    if (h == 0) {
-      return 0;
-    }
-    long start = start(h);
-    long end = end(h);
-    long total = end - start + 1;
-    for (long n = next(h); n != 0 && total < maxBytes && end != Long.MAX_VALUE; n = next(n)) {
-      int b = bits(n);
-      if (start(n) != end + 1 || (b & bit) == 0 || (b & boundary) != 0) {
-        break;
-      }
-      end = end(n);
-      total += end - start(n) + 1;
-    }
-    resultStart = start;
-    resultEnd = end;
-    return h;
-  }
-
-  /**
-   * Returns the end of the run of adjacent states, starting with {@code h}, that each have any of
-   * {@code bits}.
-   *
-   * @param h the first state of the run
-   * @param bits the bits
-   * @return the inclusive end of the run
-   */
-  public long contiguousEnd(long h, int bits) {
-    long end = end(h);
-    for (long n = next(h); n != 0 && end != Long.MAX_VALUE && start(n) == end + 1; n = next(n)) {
-      if ((bits(n) & bits) == 0) {
-        break;
-      }
-      end = end(n);
-    }
-    return end;
-  }
-
-  /**
-   * Finds the maximal run of bytes without any of {@code bits} (bytes in no state count as clear) that
-   * contains {@code from} or is the first after it; puts it in {@link #resultStart()} /
-   * {@link #resultEnd()} ({@link Long#MAX_VALUE} when it never ends).
-   *
-   * @param from the offset
-   * @param bits the bits
-   * @return false if no byte at or after {@code from} is clear
-   */
-  public boolean findFirstClear(long from, int bits) {
-    long h = search(from);
-    while (h != 0 && start(h) <= from && (bits(h) & bits) != 0) {
-      long e = end(h);
-      if (e == Long.MAX_VALUE) {
-        return false;
-      }
-      from = e + 1;
-      h = next(h);
-    }
-    // from is clear: in a hole before h (or after every state), or in the state h that lacks the bits.
-    long runStart;
-    long p;
-    if (h != 0 && start(h) <= from) {
-      runStart = start(h);
-      p = prev(h);
-    } else {
-      runStart = from;
-      p = h != 0 ? prev(h) : last();
-    }
-    while (true) {
-      if (p == 0) {
-        runStart = 0;
-        break;
-      }
-      if ((bits(p) & bits) != 0) {
-        runStart = end(p) + 1;
-        break;
-      }
-      runStart = start(p);
-      p = prev(p);
-    }
-    long runEnd = Long.MAX_VALUE;
-    for (long n = h; n != 0; n = next(n)) {
-      if ((bits(n) & bits) != 0) {
-        runEnd = start(n) - 1;
-        break;
-      }
-    }
-    resultStart = runStart;
-    resultEnd = runEnd;
-    return true;
-  }
-
-  private long last() {
-    long n = root;
-    if (n == 0) {
-      return 0;
-    }
-    for (long r = right(n); r != 0; r = right(n)) {
-      n = r;
-    }
-    return n;
-  }
-
-  /**
-   * Returns whether every byte of {@code [start, end]} is in a state having all of {@code bits} (btrfs
-   * {@code test_range_bit}: holes fail).
-   *
-   * @param start first offset
-   * @param end last offset
-   * @param bits the bits
-   * @param hint a cached state or 0
-   * @return true if all have them
-   */
-  public boolean hasAll(long start, long end, int bits, long hint) {
-    long h = lookup(start, hint);
-    while (h != 0) {
-      if (start(h) > start || (bits(h) & bits) != bits) {
-        return false;
-      }
-      long e = end(h);
-      if (e >= end) {
-        return true;
-      }
-      start = e + 1;
-      h = next(h);
-    }
-    return false;
-  }
-
-  /**
-   * Returns whether any byte of {@code [start, end]} is in a state with any of {@code bits}.
-   *
-   * @param start first offset
-   * @param end last offset
-   * @param bits the bits
-   * @return true if some byte has one
-   */
-  public boolean hasAny(long start, long end, int bits) {
-    for (long h = search(start); h != 0 && start(h) <= end; h = next(h)) {
-      if ((bits(h) & bits) != 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Returns the OR of the bits of every state overlapping {@code [start, end]}.
-   *
-   * @param start first offset
-   * @param end last offset
-   * @return the bits
-   */
-  public int rangeBits(long start, long end) {
-    int or = 0;
-    for (long h = search(start); h != 0 && start(h) <= end; h = next(h)) {
-      or |= bits(h);
-    }
-    return or;
-  }
-
-  /**
-   * Counts the bytes of {@code [start, searchEnd]} in states with all of {@code bits} (btrfs
-   * {@code count_range_bits}); stops once the count reaches {@code maxBytes} (the last state counted may
-   * take it past) and, if {@code contiguous}, at the first gap after the first byte found. The first byte
-   * counted goes to {@link #resultStart()}.
-   *
-   * @param start first offset
-   * @param searchEnd last offset
-   * @param maxBytes the count at which to stop
-   * @param bits the bits
-   * @param contiguous whether to stop at the first gap
-   * @param hint a cached state or 0
-   * @return the byte count
-   */
-  public long count(long start, long searchEnd, long maxBytes, int bits, boolean contiguous, long hint) {
-    long total = 0;
-    boolean found = false;
-    long last = 0;
-    resultStart = -1;
-    lastState = 0;
-    for (long h = lookup(start, hint); h != 0; h = next(h)) {
-      long s = start(h);
-      if (s > searchEnd) {
-        break;
-      }
-      if (contiguous && found && s > last + 1) {
-        break;
-      }
-      long e = end(h);
-      lastState = h;
-      if ((bits(h) & bits) == bits) {
-        if (!found) {
-          resultStart = Math.max(start, s);
-          found = true;
-        }
-        total += Math.min(searchEnd, e) + 1 - Math.max(start, s);
-        if (total >= maxBytes) {
-          break;
-        }
-        last = e;
-      } else if (contiguous && found) {
-        break;
-      }
-    }
-    return total;
-  }
-
-  /**
-   * Returns the first state in {@code [start, end]} with any of {@code bits}, or 0.
-   *
-   * @param start first offset
-   * @param end last offset
-   * @param bits the bits
-   * @return a handle or 0
-   */
-  public long firstWithin(long start, long end, int bits) {
-    for (long h = search(start); h != 0 && start(h) <= end; h = next(h)) {
-      if ((bits(h) & bits) != 0) {
-        return h;
-      }
-    }
-    return 0;
-  }
-
-  /**
-   * Visits the states overlapping {@code [start, end]} in order.
-   *
-   * @param start first offset
-   * @param end last offset
-   * @param visitor the visitor
-   * @return the number of states visited
-   */
-  public int forEach(long start, long end, ExtentVisitor visitor) {
-    int n = 0;
-    for (long h = search(start); h != 0; ) {
-      MemorySegment s = mem.memory(h);
-      long o = mem.offset(h);
-      long hs = (long) START.get(s, o);
-      if (hs > end) {
-        break;
-      }
-      n++;
-      if (!visitor.visit(hs, (long) END.get(s, o), (int) BITS.get(s, o))) {
-        break;
-      }
-      h = next(h);
-    }
-    return n;
-  }
-
-  // ---------------------------------------------------------------- release and checks
-
-  /**
-   * Appends the states carrying lock bits to {@code sb}, for error messages.
-   *
-   * @param sb the target
-   * @param max the most to list
-   * @return how many states carry lock bits
-   */
-  public long describeLocked(StringBuilder sb, int max) {
-    long n = 0;
-    for (long h = first(); h != 0; h = next(h)) {
-      int b = bits(h);
-      if ((b & LOCK_BITS) == 0) {
-        continue;
-      }
-      if (n < max) {
-        sb.append(n == 0 ? "" : ", ")
-            .append('[')
-            .append(start(h))
-            .append(", ")
-            .append(end(h))
-            .append("] ")
-            .append(io.github.slabkit.extent.ExtentBits.toString(b));
-      } else if (n == max) {
-        sb.append(", ...");
-      }
-      n++;
-    }
-    return n;
-  }
-
-  /** Frees every state to the pool and empties the tree. */
+  /** Frees every state and the spare ones to the pool and empties the tree. */
   public void freeAll() {
-    freeStash();
+    alloc.freeStash();
+    ObjectAllocator pool = alloc.pool();
     long h = root;
     while (h != 0) {
       long l = left(h);
@@ -883,47 +480,6 @@ public final class StateTree extends StateRbTree {
     }
     root = 0;
     size = 0;
-  }
-
-  /**
-   * Checks every structural invariant: order and disjointness, parent links, red-black rules, no empty
-   * state, no two adjacent mergeable states, the size. For tests; O(n).
-   *
-   * @return null if all hold, else a description of the first violation
-   */
-  public @Nullable String verify() {
-    if (red(root)) {
-      return "root is red";
-    }
-    if (root != 0 && parent(root) != 0) {
-      return "root has a parent";
-    }
-    long[] counter = new long[1];
-    String bad = verifyNode(root, counter);
-    if (bad != null) {
-      return bad;
-    }
-    if (counter[0] != size) {
-      return "size " + size + " but " + counter[0] + " nodes";
-    }
-    long prev = 0;
-    for (long h = first(); h != 0; h = next(h)) {
-      if (start(h) > end(h) || start(h) < 0) {
-        return "bad range [" + start(h) + ", " + end(h) + "]";
-      }
-      if (bits(h) == 0) {
-        return "empty state [" + start(h) + ", " + end(h) + "]";
-      }
-      if (prev != 0) {
-        if (end(prev) >= start(h)) {
-          return "overlap [" + start(prev) + ", " + end(prev) + "] [" + start(h) + ", " + end(h) + "]";
-        }
-        if (end(prev) + 1 == start(h) && bits(prev) == bits(h) && (bits(h) & NO_MERGE_BITS) == 0) {
-          return "unmerged [" + start(prev) + ", " + end(prev) + "] [" + start(h) + ", " + end(h) + "]";
-        }
-      }
-      prev = h;
-    }
-    return null;
+    lastState = 0;
   }
 }

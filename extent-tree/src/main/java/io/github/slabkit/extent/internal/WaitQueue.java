@@ -32,6 +32,7 @@ public final class WaitQueue {
     int bits;
     volatile boolean woken;
     boolean queued;
+    boolean swallowedInterrupt;
     @Nullable Waiter prev;
     @Nullable Waiter next;
 
@@ -51,6 +52,18 @@ public final class WaitQueue {
      */
     public boolean woken() {
       return woken;
+    }
+
+    /**
+     * Returns and forgets whether an uninterruptible wait of this thread swallowed an interrupt, which the
+     * operation must restore when it returns.
+     *
+     * @return true if an interrupt was swallowed
+     */
+    public boolean takeSwallowedInterrupt() {
+      boolean s = swallowedInterrupt;
+      swallowedInterrupt = false;
+      return s;
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.github.slabkit.extent.ExtentTree;
+import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
@@ -16,7 +17,7 @@ import org.openjdk.jcstress.annotations.State;
  * never lost, whether the waiter is already parked, enqueuing, or not yet there.
  *
  * <p>The state locks [0, 99]. The actor locks [50, 149] (blocking) and unlocks it, which leaves the tree
- * empty; the signal unlocks [0, 99].
+ * empty; the signal unlocks [0, 99]. The tree is on a tiny budget (see {@code Trees}).
  */
 @JCStressTest(Mode.Termination)
 @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "The unlock released the waiting lock.")
@@ -24,7 +25,9 @@ import org.openjdk.jcstress.annotations.State;
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome is a harness or test bug.")
 @State
 public class ExtentUnlockWakesWaiterTest {
-  private final ExtentTree tree = Trees.newTree("wakeup");
+  private static final Recycler<ExtentTree> POOL = new Recycler<>(() -> Trees.newTree("wakeup"));
+
+  private final ExtentTree tree = POOL.take();
 
   public ExtentUnlockWakesWaiterTest() {
     tree.lock(0, 99);
@@ -34,6 +37,9 @@ public class ExtentUnlockWakesWaiterTest {
   public void waiter() {
     tree.lock(50, 149);
     tree.unlock(50, 149);
+    if (tree.isEmpty()) { // the last change of this sample: the unlocker's clear came before the wake-up
+      POOL.recycle(tree);
+    }
   }
 
   @Signal

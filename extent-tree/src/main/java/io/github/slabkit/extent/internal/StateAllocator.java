@@ -1,0 +1,259 @@
+package io.github.slabkit.extent.internal;
+
+import static io.github.slabkit.mempool.AllocationPriority.NORMAL;
+import static io.github.slabkit.mempool.AllocationPriority.RECLAIMING;
+
+import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.mempool.Mempool;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a tree's operations get and give back extent states: btrfs's lazy "search again" allocation, where
+ * the liveness rules of the extent tree live.
+ *
+ * <h2>The protocol</h2>
+ * An operation runs under the tree lock and asks for a state only at the point where it must split a
+ * state or fill a hole ({@link #take}). The state comes, in this order, from the one the operation waited
+ * for ({@link Prealloc#held()}), from the tree's stash of spare states, or from the pool without waiting
+ * ({@code tryAllocate}, with the operation's priority). If none of these has one, {@link #take} returns
+ * {@code 0} and the operation stops at a consistent point; the caller then calls {@link #await}, which
+ * gives back everything the operation holds, drops the tree lock, waits for exactly one state, retakes the
+ * lock, and the operation searches again from where it stopped. States the tree no longer needs (removed
+ * by a clear or a merge) go to the stash while it has room and no thread of this tree waits for memory,
+ * otherwise straight back to the pool, whose free wakes a waiter.
+ *
+ * <h2>Liveness rules kept here</h2>
+ * <ul>
+ *   <li><b>Frees never need memory.</b> An operation that needs no new state never calls the pool at all:
+ *       no clear or unlock covering whole states, no set adding bits to whole states, waits for memory.
+ *   <li><b>No hold-and-wait.</b> The only blocking call is the pool allocation in {@link #await}, and it is
+ *       made with the tree lock released and nothing held: {@link Prealloc#held()} is empty (a
+ *       {@link #take} that fails has used it), the stash was empty when {@link #take} failed, and states a
+ *       concurrent operation frees while a thread of this tree waits bypass the stash. The stash belongs
+ *       to the tree, not to a thread: a thread that waits holds none of it.
+ *   <li><b>Reserve headroom.</b> Operations that give memory back (clear, unlock, convert, a flusher's
+ *       lock) set {@link Prealloc#reclaiming()} and allocate with the mempool's reclaiming priority.
+ * </ul>
+ *
+ * <h2>Threading</h2>
+ * Every method except the construction is called with the tree lock held; {@link #await} releases it
+ * while it waits. Fields are plain: the tree lock orders them.
+ */
+public final class StateAllocator {
+  /** The most spare states a tree keeps between operations. */
+  public static final int STASH = 4;
+
+  private final ObjectAllocator pool;
+  private final @Nullable Mempool mempool;
+  private final long[] stash = new long[STASH];
+  private int stashCount;
+  private int memoryWaiters;
+  private long memoryWaits;
+  private long poolAllocations;
+
+  /**
+   * Creates the allocator of one tree.
+   *
+   * @param pool where states come from and go back to
+   */
+  public StateAllocator(ObjectAllocator pool) {
+    this.pool = pool;
+    this.mempool = pool instanceof Mempool m ? m : null;
+  }
+
+  /**
+   * Returns a state for the operation to link into the tree now, without waiting: the one it waited for,
+   * a spare one, or one from the pool if it has one at hand; {@code 0} if none (then the operation stops
+   * and the caller calls {@link #await}).
+   *
+   * @param op the operation
+   * @return a handle, or 0
+   * @throws IllegalStateException if the operation may not allocate and needs a state (a bug)
+   */
+  public long take(Prealloc op) {
+    if (op.heldCount > 0) {
+      long h = op.held[--op.heldCount];
+      op.held[op.heldCount] = 0;
+      disown(h);
+      return h;
+    }
+    long h;
+    if (stashCount > 0) {
+      h = stash[--stashCount];
+      stash[stashCount] = 0;
+      return h;
+    }
+    if (!op.mayAllocate) {
+      throw new IllegalStateException("BUG: a step that needs no new extent state asked for one");
+    }
+    h = tryAllocate(op.reclaiming);
+    if (h != 0) {
+      poolAllocations++;
+      disown(h);
+    }
+    return h;
+  }
+
+  /**
+   * Waits for one state, holding nothing: gives back what the operation holds, releases {@code treeLock},
+   * allocates one state with the operation's priority (this may wait for another thread to free one),
+   * retakes the lock and keeps the state in {@link Prealloc#held()} for the next {@link #take}. The tree
+   * may have changed meanwhile: the caller searches again.
+   *
+   * @param op the operation
+   * @param treeLock the tree lock, held by the caller
+   */
+  public void await(Prealloc op, ReentrantLock treeLock) {
+    giveBack(op);
+    memoryWaiters++;
+    memoryWaits++;
+    treeLock.unlock();
+    long h;
+    try {
+      h = allocate(op.reclaiming);
+    } finally {
+      treeLock.lock();
+      memoryWaiters--;
+    }
+    poolAllocations++;
+    op.held[0] = h;
+    op.heldCount = 1;
+  }
+
+  /**
+   * Waits, holding nothing, for {@code n} states at once (all or nothing: the mempool's
+   * {@code allocateBulk}), as {@link #await} does for one. For a lock that must undo its prefix when memory
+   * runs short: waiting for one state at a time, it could retry forever on the states its own undo gave
+   * back. Demands larger than an ordinary bulk allocation may take ({@code minNr - headroom}), or from a
+   * pool that is not a mempool, wait for one state.
+   *
+   * @param op the operation
+   * @param n the states it needs, {@code >= 1}
+   * @param treeLock the tree lock, held by the caller
+   */
+  public void awaitMany(Prealloc op, int n, ReentrantLock treeLock) {
+    Mempool m = mempool;
+    if (n <= 1 || m == null || n > m.minNr() - m.headroom()) {
+      await(op, treeLock);
+      return;
+    }
+    giveBack(op);
+    if (op.held.length < n) {
+      op.held = new long[Math.max(n, 2 * op.held.length)];
+    }
+    memoryWaiters++;
+    memoryWaits++;
+    treeLock.unlock();
+    try {
+      m.allocateBulk(op.held, n);
+    } finally {
+      treeLock.lock();
+      memoryWaiters--;
+    }
+    poolAllocations += n;
+    op.heldCount = n;
+  }
+
+  /**
+   * Takes back a state the tree no longer uses: into the stash if it has room and no thread of this tree
+   * waits for memory, else to the pool.
+   *
+   * @param h the state, already unlinked
+   */
+  public void free(long h) {
+    if (stashCount < STASH && memoryWaiters == 0) {
+      stash[stashCount++] = h;
+    } else {
+      pool.free(h);
+    }
+  }
+
+  /**
+   * Ends an operation, or a step before it waits: what it still holds goes to the stash or the pool.
+   *
+   * @param op the operation
+   */
+  public void giveBack(Prealloc op) {
+    while (op.heldCount > 0) {
+      long h = op.held[--op.heldCount];
+      op.held[op.heldCount] = 0;
+      disown(h);
+      free(h);
+    }
+  }
+
+  /** Returns every spare state to the pool (close). */
+  public void freeStash() {
+    if (stashCount > 0) {
+      int n = stashCount;
+      stashCount = 0;
+      pool.freeBulk(stash, n);
+      Arrays.fill(stash, 0, n, 0L);
+    }
+  }
+
+  /**
+   * Returns the pool.
+   *
+   * @return the pool
+   */
+  public ObjectAllocator pool() {
+    return pool;
+  }
+
+  /**
+   * Returns the number of spare states kept.
+   *
+   * @return the stash size
+   */
+  public int stashed() {
+    return stashCount;
+  }
+
+  /**
+   * Returns how many threads of this tree wait for memory now.
+   *
+   * @return the count
+   */
+  public int memoryWaiters() {
+    return memoryWaiters;
+  }
+
+  /**
+   * Returns how many times an operation dropped the tree lock to wait for a state.
+   *
+   * @return the count
+   */
+  public long memoryWaits() {
+    return memoryWaits;
+  }
+
+  /**
+   * Returns how many states came from the pool (not from the stash).
+   *
+   * @return the count
+   */
+  public long poolAllocations() {
+    return poolAllocations;
+  }
+
+  private long tryAllocate(boolean reclaiming) {
+    Mempool m = mempool;
+    return m != null ? m.tryAllocate(reclaiming ? RECLAIMING : NORMAL) : pool.tryAllocate();
+  }
+
+  private long allocate(boolean reclaiming) {
+    Mempool m = mempool;
+    return m != null ? m.allocate(reclaiming ? RECLAIMING : NORMAL) : pool.allocate();
+  }
+
+  /** The state now belongs to the tree, not to the thread that allocated it (the mempool's checked mode). */
+  private void disown(long h) {
+    Mempool m = mempool;
+    if (m != null) {
+      m.disown(h);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.github.slabkit.extent.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.slabkit.allocator.contract.TestAllocator;
+import io.github.slabkit.mempool.Mempool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The allocation protocol on its own (issue 10's first three rules): {@code take} never waits; a thread
+ * that waits holds nothing; frees bypass the stash while a thread of the tree waits for memory; a step that
+ * may not allocate fails loudly instead of waiting.
+ */
+class StateAllocatorTest {
+  private static final long SIZE = StateLayout.SIZE;
+
+  @Test
+  void takeNeverWaitsAndPrefersHeldThenSpareThenPool() {
+    TestAllocator backing = new TestAllocator("take", SIZE, 8, 1);
+    StateAllocator alloc = new StateAllocator(backing);
+    Prealloc op = new Prealloc();
+    op.begin(false);
+    long a = alloc.take(op);
+    assertNotEquals(0, a, "from the pool");
+    alloc.free(a);
+    assertEquals(1, alloc.stashed());
+    backing.failAlways(true);
+    assertEquals(a, alloc.take(op), "the spare state before the pool");
+    assertEquals(0, alloc.take(op), "nothing at hand: 0, never a wait");
+    backing.failAlways(false);
+    alloc.free(a);
+    alloc.freeStash();
+    assertEquals(0, backing.live());
+  }
+
+  @Test
+  void aStepThatMayNotAllocateFailsInsteadOfWaiting() {
+    TestAllocator backing = new TestAllocator("no-alloc", SIZE, 8, 1);
+    StateAllocator alloc = new StateAllocator(backing);
+    Prealloc op = new Prealloc();
+    op.begin(true);
+    op.mayAllocate(false);
+    assertThrows(IllegalStateException.class, () -> alloc.take(op));
+    assertEquals(0, backing.live());
+  }
+
+  @Test
+  void aWaiterHoldsNothingAndFreesBypassTheStashWhileItWaits() throws Exception {
+    TestAllocator backing = new TestAllocator("wait", SIZE, 3, 1);
+    Mempool pool = Mempool.builder("wait-pool", backing).minNr(2).build(); // two of three objects in reserve
+    StateAllocator alloc = new StateAllocator(pool);
+    ReentrantLock treeLock = new ReentrantLock();
+    Prealloc op = new Prealloc();
+    op.begin(false);
+    treeLock.lock();
+    long linked1 = alloc.take(op); // "linked into the tree": the tree's, not the thread's
+    long linked2 = alloc.take(op);
+    long linked3 = alloc.take(op);
+    treeLock.unlock();
+    assertEquals(0, pool.tryAllocate(), "everything is in the tree");
+    AtomicLong got = new AtomicLong();
+    Thread waiter = Thread.ofPlatform().daemon().start(() -> {
+      Prealloc mine = new Prealloc();
+      mine.begin(false);
+      treeLock.lock();
+      try {
+        alloc.await(mine, treeLock); // holds nothing, waits for a free
+        got.set(alloc.take(mine));
+      } finally {
+        treeLock.unlock();
+      }
+    });
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (pool.mempoolStatistics().waiting() != 1) {
+      if (System.nanoTime() > end) {
+        fail("the waiter never waited: " + pool.mempoolStatistics());
+      }
+      Thread.sleep(1);
+    }
+    treeLock.lock();
+    try {
+      assertEquals(1, alloc.memoryWaiters());
+      assertTrue(!treeLock.hasQueuedThreads(), "the waiter released the tree lock");
+      alloc.free(linked1); // must go to the pool (and the waiter), not to the stash
+      assertEquals(0, alloc.stashed(), "no spare state kept while a thread waits for memory");
+    } finally {
+      treeLock.unlock();
+    }
+    waiter.join(TimeUnit.SECONDS.toMillis(20));
+    assertEquals(linked1, got.get(), "the freed state reached the waiter");
+    treeLock.lock();
+    alloc.free(got.get());
+    alloc.free(linked2);
+    alloc.free(linked3);
+    alloc.freeStash();
+    treeLock.unlock();
+    assertEquals(0, pool.mempoolStatistics().liveObjects());
+    pool.close();
+    assertEquals(0, backing.live());
+  }
+}
