@@ -38,6 +38,8 @@ class MempoolTortureTest {
   private final ConcurrentLinkedQueue<long[]> handOff = new ConcurrentLinkedQueue<>();
   private final AtomicLong progress = new AtomicLong();
   private final AtomicBoolean stop = new AtomicBoolean();
+  /** Workers still running: the freer drains the hand-off queue until none is left, or the last ones starve. */
+  private final AtomicLong running = new AtomicLong(PLATFORM + VIRTUAL);
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
   @Test
@@ -135,6 +137,8 @@ class MempoolTortureTest {
       }
     } catch (Throwable e) {
       failure.compareAndSet(null, e);
+    } finally {
+      running.decrementAndGet();
     }
   }
 
@@ -187,7 +191,7 @@ class MempoolTortureTest {
 
   private void freer() {
     try {
-      while (!stop.get() && failure.get() == null) {
+      while (running.get() > 0 && failure.get() == null) {
         long[] o = handOff.poll();
         if (o == null) {
           Thread.onSpinWait();
