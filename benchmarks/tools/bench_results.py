@@ -124,7 +124,8 @@ def _results(run, r):
     bop = _num(norm["score"]) if norm else None
     out = [Result(run, f"{cls}.{method}", params, r["primaryMetric"], r["mode"], bop)]
     for sub, m in sec.items():
-        if not sub.startswith("gc.") and not sub.startswith("·"):
+        # Skip the profilers' metrics and sample mode's per-percentile entries (p0.50, member:p0.99, ...).
+        if not sub.startswith("gc.") and not sub.startswith("·") and not re.search(r"(^|:)p\d\.\d+$", sub):
             # A group member shows the group's B/op (per group operation).
             out.append(Result(run, f"{cls}.{method}:{sub}", params, m, r["mode"], bop))
     return out

@@ -118,6 +118,11 @@ def render_source(res, baseline_paths):
     if len(commits) == 1 and None not in commits:
         lines.append(f"All figures below come from commit `{res.runs[0].commit}`, in these runs (a later run of a "
                      "benchmark replaces an earlier one; the `run` column names the run of each row):\n")
+    elif None not in commits and getattr(res, "same_sources", False):
+        lines.append("All figures below come from commits with identical library and benchmark sources ("
+                     + ", ".join(f"`{c}`" for c in sorted(commits)) + "; `git diff` of `pom.xml`, `*/pom.xml` and "
+                     "`*/src/**` between them is empty), in these runs (a later run of a benchmark replaces an "
+                     "earlier one; the `run` column names the run of each row):\n")
     else:
         lines.append("**The figures below do not all come from one known commit** (see each run); the `run` "
                      "column names the run of each row:\n")
@@ -171,9 +176,26 @@ def named_in_doc(doc, what):
     return m.group(1).split() if m else []
 
 
+SOURCES = ["pom.xml", "*/pom.xml", "*/src/**"]  # what the benchmarks jar is built from (as run-benchmarks.sh)
+
+
+def same_sources(commits):
+    """True when git shows no difference in library or benchmark sources between the commits (a later
+    commit that only changed docs or these tools measures the same code)."""
+    import subprocess
+    first, *rest = sorted(commits)
+    for c in rest:
+        r = subprocess.run(["git", "-C", ROOT, "diff", "--quiet", first, c, "--", *SOURCES],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if r.returncode != 0:
+            return False
+    return True
+
+
 def check_runs(res, allow_mixed, allow_dirty):
     commits = {r.commit for r in res.runs if not r.legacy}
-    if len(commits) > 1 and not allow_mixed:
+    res.same_sources = len(commits) > 1 and same_sources(commits)
+    if len(commits) > 1 and not allow_mixed and not res.same_sources:
         sys.exit("bench_tables: the folders come from different commits " + ", ".join(sorted(commits))
                  + "; the figures must belong to one commit (or pass --allow-mixed)")
     dirty = [r.name for r in res.runs if r.dirty]
