@@ -111,7 +111,12 @@ jdk=$("$java" -version 2>&1 | tr '\n' ' ' | sed 's/ *$//')
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//' || echo unknown)
 mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 ncpu=$(nproc)
-invocation="benchmarks/run-benchmarks.sh"
+invocation=""
+for v in JMH_FORKS JMH_WARMUP_ITERATIONS JMH_ITERATIONS JMH_WARMUP_TIME JMH_TIME JMH_ARGS; do
+  [ -n "${!v:-}" ] && invocation="$invocation$v='${!v}' "
+done
+invocation="${invocation}benchmarks/run-benchmarks.sh"
+[ "$tools" = 1 ] && invocation="$invocation --tools"
 [ "$headline" = 1 ] && invocation="$invocation --headline"
 [ -n "$rerun_from" ] && invocation="$invocation --rerun-noisy $rerun_from"
 for r in "${regexes[@]}"; do [ "$headline" = 1 ] || [ -n "$rerun_from" ] || invocation="$invocation '$r'"; done

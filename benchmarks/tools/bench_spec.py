@@ -100,7 +100,8 @@ TABLES = [
     Table("starvation-bound", [
         (f"{what}, claim window {w} ms", f"{S}.starve{member}{{claimWindowMs={w}}}")
         for w in ("1", "10")
-        for what, member in (("whole-reserve reservation", ":wholeReserve"), ("single allocate+free stream", ":stream"))
+        for what, member in (("whole-reserve reservation", ":wholeReserve"), ("single allocate+free stream", ":stream"),
+                             ("(both threads' samples together, JMH's group figure)", ""))
     ], [], percentiles=True),
     Table("extent-set-clear", [
         (f"{label}, {n:,} ranges", f"{E}.{m}{{ranges={n}}}")

@@ -126,21 +126,35 @@ def render_source(res, baseline_paths):
     else:
         lines.append("**The figures below do not all come from one known commit** (see each run); the `run` "
                      "column names the run of each row:\n")
+    if any(r.legacy for r in res.runs):
+        lines.append("**Legacy inputs: their figures were measured on code older than the commit that added them, "
+                     "with fewer forks and iterations than `run-benchmarks.sh` uses. They show the tables' layout, "
+                     "not the figures of the current code; a full run replaces them.**\n")
     for r in res.runs:
         m = r.machine
         if r.legacy:
-            lines.append(f"- **{r.tag}**: `{rel(r.path)}`: **legacy result of an older commit** (no machine facts "
-                         f"were recorded; `git log` of the file dates it); JMH settings "
+            lines.append(f"- **{r.tag}**: `{rel(r.path)}`: **legacy result of an older commit**, not made by "
+                         f"`run-benchmarks.sh`: no machine facts were recorded{added_in(r.path)}; JMH settings "
                          f"{'; '.join(r.settings())}.")
             continue
         mem = m.get("memTotalKiB", 0) / 1024 / 1024
+        jdk = re.search(r"Server VM (\S+)", m.get("jdk", ""))
         lines.append(
             f"- **{r.tag}**: `{rel(r.path)}`: commit `{m.get('shortCommit')}`"
             f"{' **with uncommitted changes (dirty)**' if r.dirty else ''}, {m.get('started')} to "
             f"{m.get('finished')}; {m.get('nproc')} CPUs ({m.get('cpuModel')}), {mem:.0f} GiB; load average "
-            f"{m.get('loadAverageBefore')} before, {m.get('loadAverageAfter')} after; {m.get('jdk')}; "
+            f"{m.get('loadAverageBefore')} before, {m.get('loadAverageAfter')} after; JDK {jdk.group(1) if jdk else m.get('jdk')}; "
             f"`{m.get('invocation')}` ({'; '.join(r.settings())}).")
     return "\n".join(lines) + "\n"
+
+
+def added_in(path):
+    """', added in commit abc1234 (2026-11-25)' from git, or '' when git cannot tell."""
+    import subprocess
+    r = subprocess.run(["git", "-C", ROOT, "log", "--diff-filter=A", "--format=%h %ad", "--date=short", "--",
+                        rel(path)], capture_output=True, text=True)
+    out = r.stdout.split()
+    return f"; added to the repository in commit `{out[0]}` ({out[1]})" if r.returncode == 0 and len(out) >= 2 else ""
 
 
 def render(doc, res, ctx, baseline_paths):

@@ -44,7 +44,11 @@ def unit(r):
 
 
 def fig(r):
-    return f"{fmt(r.score)} {unit(r)}" if r else "-"
+    if r is None:
+        return "-"
+    if r.mode == "sample":
+        return f"mean {fmt(r.score)}, p99 {fmt(r.p99)}, max {fmt(r.max)} {unit(r)}"
+    return f"{fmt(r.score)} {unit(r)}"
 
 
 def short(k):
