@@ -66,6 +66,8 @@ def render_table(res, ctx, table):
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 2) + " --- |"]
     for label, k in table.rows:
         lines.append("| " + " | ".join(row_cells(res, ctx, table, label, k)) + " |")
+    for k in table.covers:
+        res.get(*k.rstrip("}").split("{", 1))
     return "\n".join(lines) + "\n"
 
 
