@@ -4,13 +4,14 @@
 # benchmarks/jmh-results/<UTC date>-<time>-<short commit>/.  Then regenerate the tables with
 #   python3 benchmarks/tools/bench_tables.py benchmarks/jmh-results/<folder> [<rerun folder> ...]
 #
-# Usage: benchmarks/run-benchmarks.sh [--headline] [--rerun-noisy FOLDER] [--no-tools] [REGEX ...]
+# Usage: benchmarks/run-benchmarks.sh [--headline] [--rerun-noisy FOLDER] [--tools|--no-tools] [--estimate] [REGEX ...]
 #   (no REGEX)            the whole suite
 #   REGEX ...             only the benchmarks JMH's regexes select (a partial rerun)
 #   --headline            only the benchmarks the issues' targets need (regex printed by
-#                         bench_tables.py --headline-args; about half the suite's time)
+#                         bench_tables.py --headline-args): about 29 min instead of 44 (--estimate)
 #   --rerun-noisy FOLDER  only the benchmarks FOLDER's summary flagged (error over 20% of the score, or no
-#                         error estimate), with JMH_FORKS=5 JMH_ITERATIONS=10 unless those are set
+#                         error estimate; all parameter combinations of each), with JMH_FORKS=5
+#                         JMH_ITERATIONS=10 unless those are set
 #   --tools / --no-tools  run / skip MemoryFootprint and KmallocFragmentation (default: only on full and
 #                         headline runs)
 #   --estimate            print the number of benchmarks, parameter combinations and the estimated wall time
@@ -21,6 +22,7 @@
 #   ALLOW_DIRTY=1 [run although library or benchmark sources differ from HEAD; the results are marked dirty
 #   and the table generator refuses them unless told --allow-dirty], JAVA_HOME [a JDK 25; searched if unset].
 set -euo pipefail
+caller_dir=$(pwd)
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -28,11 +30,13 @@ headline=0; rerun_from=""; tools=""; estimate=0; regexes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --headline) headline=1 ;;
-    --rerun-noisy) rerun_from="${2:?--rerun-noisy needs a results folder}"; shift ;;
+    --rerun-noisy)
+      rerun_from="${2:?--rerun-noisy needs a results folder}"; shift
+      case "$rerun_from" in /*) ;; *) rerun_from="$caller_dir/$rerun_from" ;; esac ;;
     --tools) tools=1 ;;
     --no-tools) tools=0 ;;
     --estimate) estimate=1 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     -*) echo "run-benchmarks: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) regexes+=("$1") ;;
   esac
@@ -118,7 +122,7 @@ done
 invocation="${invocation}benchmarks/run-benchmarks.sh"
 [ "$tools" = 1 ] && invocation="$invocation --tools"
 [ "$headline" = 1 ] && invocation="$invocation --headline"
-[ -n "$rerun_from" ] && invocation="$invocation --rerun-noisy $rerun_from"
+[ -n "$rerun_from" ] && invocation="$invocation --rerun-noisy ${rerun_from#"$root"/}"
 for r in "${regexes[@]}"; do [ "$headline" = 1 ] || [ -n "$rerun_from" ] || invocation="$invocation '$r'"; done
 
 echo "run-benchmarks: results into ${out#"$root"/}"
