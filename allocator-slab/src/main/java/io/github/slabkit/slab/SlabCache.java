@@ -608,7 +608,9 @@ public final class SlabCache implements ObjectAllocator {
   public SlabStatistics slabStatistics() {
     MagazineDepot.Totals t = depot.totals();
     SlabLayer.Counts c = layer.counts();
-    long live = t.allocs() - t.frees();
+    // Double frees are refused, so allocs - frees is the live count; a snapshot taken while other threads
+    // free objects they did not allocate can still lag, and is clamped at 0 rather than shown negative.
+    long live = Math.max(0, t.allocs() - t.frees());
     long total = (long) c.totalSlabs() * objectsPerSlab;
     return new SlabStatistics(
         name,
@@ -663,6 +665,15 @@ public final class SlabCache implements ObjectAllocator {
    * Objects still allocated are a leak: they are reported through {@link System.Logger} as {@code BUG <name>:
    * ...} and their slabs are kept, never freed while in use; with {@link Builder#throwOnLeak(boolean)} the
    * call then throws {@link IllegalStateException}. Idempotent. Must not race with other calls.
+   *
+   * <p>Blocking: close waits for a shrink in flight on another thread (the idle trimmer's, or one a budget's
+   * reclaim asked for), so that when it returns every slab it released is credited and no shrink of this
+   * cache runs any more. Wait-for argument: close holds nothing while it waits; such a shrink waits only
+   * for the slab lock and the thread-cache registry lock, whose holders never wait for anything (growth and
+   * budget waits happen outside both), and never for a thread in close. So no cycle can form.
+   *
+   * <p>A cache closed with no object allocated gives its handle tag back for reuse (after all fresh tags);
+   * a cache that leaked keeps it, since its handles are still in the users' hands.
    */
   @Override
   public void close() {
@@ -1062,6 +1073,9 @@ public final class SlabCache implements ObjectAllocator {
      *
      * @return the cache
      * @throws IllegalArgumentException naming the bad option if the options are inconsistent
+     * @throws IllegalStateException if 65,535 caches are open (handles name their cache in 16 bits, so no
+     *     more can be told apart; a cache closed with leaked objects stays counted), or if {@code jmx(true)}
+     *     and an open cache already registered the name; nothing is registered or charged then
      */
     public SlabCache build() {
       String p = "slab cache '" + name + "': ";

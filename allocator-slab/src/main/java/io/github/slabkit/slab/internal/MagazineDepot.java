@@ -412,8 +412,10 @@ public final class MagazineDepot {
       sf = retiredSlowFrees;
       x = retiredExchanges;
       for (ThreadCache tc : registry) {
-        a += tc.allocsOpaque();
+        // frees first: a cache's frees never exceed its allocations read later (objects its thread freed
+        // itself), which keeps a snapshot's allocs - frees from going negative through skew
         f += tc.freesOpaque();
+        a += tc.allocsOpaque();
         sa += tc.slowAllocsOpaque();
         sf += tc.slowFreesOpaque();
         x += tc.exchangesOpaque();
@@ -423,15 +425,15 @@ public final class MagazineDepot {
       registryLock.unlock();
     }
     for (ThreadCache s : stripes) {
-      a += s.allocsOpaque();
       f += s.freesOpaque();
+      a += s.allocsOpaque();
       sa += s.slowAllocsOpaque();
       sf += s.slowFreesOpaque();
       x += s.exchangesOpaque();
     }
     long magazineAllocs = a - sa;
-    a += directAllocs.get();
     f += directFrees.get();
+    a += directAllocs.get();
     return new Totals(a, f, magazineAllocs, sa, sf, x, failures.get(), caches);
   }
 

@@ -25,7 +25,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Handles</h2>
  * {@code [tag:16][slab index:24][slot:24]}: the tag names the cache (non-zero, so no handle is 0), the slab
- * index selects an entry of the flat slab {@link Table}, the slot times the stride is the offset.
+ * index selects an entry of the flat slab {@link Table}, the slot times the stride is the offset. Tags come
+ * from {@link HandleTags}: unique among open caches.
+ *
+ * <h2>Ownership side table (double-free detection)</h2>
+ * Beside each slab's free bitmap (which knows only what is free <em>in the slab</em>) the table keeps one
+ * byte per object: 1 while the user holds it, 0 while it is cached anywhere (a magazine, the depot, the
+ * slab). {@link #own} sets it on every path that hands an object out, {@link #disown} checks and clears it
+ * on every free, so a second free of a cached object is refused wherever the object lies, in one load and
+ * one compare on the fast path. A byte rather than a bit so that no read-modify-write of a shared word is
+ * needed (see {@link #own} for the memory-model argument). Cost: one byte per object on the heap.
  *
  * <h2>Memory ordering</h2>
  * The slab table is read without the lock by {@link #slabAt} and {@link #memoryOf} (the path every
