@@ -29,7 +29,11 @@ public final class MemoryBudget {
   private final String name;
   private final long limit;
   private final AtomicLong used = new AtomicLong();
-  private final CopyOnWriteArrayList<Shrinker> shrinkers = new CopyOnWriteArrayList<>();
+  /**
+   * One entry per registration (never compared by equality), so closing a registration removes exactly its
+   * own entry even when one shrinker is registered twice.
+   */
+  private final CopyOnWriteArrayList<Entry> shrinkers = new CopyOnWriteArrayList<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition credited = lock.newCondition();
   /** Threads in {@link #charge}'s wait; read without the lock by {@link #credit} to skip signalling. */
@@ -216,25 +220,49 @@ public final class MemoryBudget {
    */
   public long reclaim(long bytesWanted) {
     long total = 0;
-    for (Shrinker s : shrinkers) {
+    for (Entry e : shrinkers) {
       if (available() >= bytesWanted) {
         break;
       }
-      total += s.shrink(bytesWanted - available());
+      total += e.shrinker.shrink(bytesWanted - available());
     }
     return total;
   }
 
   /**
-   * Registers a shrinker that {@link #charge} and {@link #reclaim} will ask for memory.
+   * Registers a shrinker that {@link #charge} and {@link #reclaim} will ask for memory. Registering one
+   * shrinker twice gives two registrations, each removed only by its own {@code close()}.
    *
    * @param shrinker the shrinker
-   * @return a registration whose {@code close()} unregisters it
+   * @return a registration whose {@code close()} unregisters it (idempotent: a second close does nothing)
    */
   public Registration register(Shrinker shrinker) {
-    Objects.requireNonNull(shrinker, "shrinker");
-    shrinkers.add(shrinker);
-    return () -> shrinkers.remove(shrinker);
+    Entry e = new Entry(Objects.requireNonNull(shrinker, "shrinker"));
+    shrinkers.add(e);
+    return e;
+  }
+
+  /** A registration: its identity is the list entry, so removing it never removes another one. */
+  private final class Entry implements Registration {
+    final Shrinker shrinker;
+
+    Entry(Shrinker shrinker) {
+      this.shrinker = shrinker;
+    }
+
+    @Override
+    public void close() {
+      shrinkers.remove(this); // identity: Entry does not override equals
+    }
+  }
+
+  /**
+   * Returns how many threads wait in {@link #charge} for credit now: a snapshot for monitoring and tests.
+   *
+   * @return the number of waiting threads
+   */
+  public int waitingThreads() {
+    return waiters;
   }
 
   /**

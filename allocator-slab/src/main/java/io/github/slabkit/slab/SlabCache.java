@@ -7,6 +7,7 @@ import io.github.slabkit.allocator.Allocators;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.slab.internal.HandleTags;
 import io.github.slabkit.slab.internal.Magazine;
 import io.github.slabkit.slab.internal.MagazineDepot;
 import io.github.slabkit.slab.internal.SlabDebugger;
@@ -23,7 +24,8 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,16 +64,19 @@ import org.jspecify.annotations.Nullable;
  * on any thread. {@code close()} must not race with other calls.
  *
  * <h2>Errors</h2>
- * {@code free(0)}, a handle of another cache, and a handle freed twice in a row throw {@link
- * InvalidHandleException}; other double frees are detected when the object reaches its slab, counted in
- * {@link SlabStatistics#doubleFrees()} and ignored (exact detection is a debug option). Use after {@link
- * #close()} throws {@link AllocatorClosedException}.
+ * {@code free(0)}, a handle of another cache, a handle whose slab was released, and a double free throw
+ * {@link InvalidHandleException} and change nothing. Every double free of an object that is cached (in a
+ * magazine, the depot or its slab) is detected, in every mode: each slab keeps a side table of one byte per
+ * object, set when the object is handed out and cleared when it is freed, so an object is never handed out
+ * twice. The refused double frees are counted in {@link SlabStatistics#doubleFrees()}. One case is left to
+ * the debug mode ({@link SlabDebug}), which serialises every free: two frees of one object racing on two
+ * threads with no synchronisation between them (a data race in the caller). Use after {@link #close()}
+ * ({@code memory}, {@code offset} excepted: they are the zero-check access path) throws {@link
+ * AllocatorClosedException}.
  */
 public final class SlabCache implements ObjectAllocator {
   private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
-  private static final AtomicInteger TAGS = new AtomicInteger();
   private static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
-  private static final long SLOT_MASK = MAX_OBJECTS_PER_SLAB - 1;
   private static final long TAG_MASK = 0xffffL << 48;
 
   private final String name;
@@ -92,11 +97,24 @@ public final class SlabCache implements ObjectAllocator {
   private @Nullable ObjectName mbeanName;
   private volatile boolean closed;
   private long leakedAtClose;
+  private final int tag;
+  private final HandleTags tags;
+  /** Double frees refused at {@link #free} (cold path only). */
+  private final AtomicLong refusedDoubleFrees = new AtomicLong();
+  /**
+   * Shrinks that run on other threads than the owner's (the idle trimmer, a budget's reclaim) hold the read
+   * lock; {@link #close()} takes the write lock after setting {@link #closed}, so it returns only after every
+   * such shrink in flight has finished and credited the budget, and later ones see {@code closed} and do
+   * nothing.
+   */
+  private final ReentrantReadWriteLock maintenance = new ReentrantReadWriteLock();
 
   private SlabCache(
-      Builder b, SlabDebug debug, int tag, long stride, long objectOffset, int objectsPerSlab,
-      long segmentAlignment) {
+      Builder b, SlabDebug debug, HandleTags tags, int tag, long stride, long objectOffset,
+      int objectsPerSlab, long segmentAlignment) {
     this.name = b.name;
+    this.tags = tags;
+    this.tag = tag;
     this.objectSize = b.objectSize;
     this.objectsPerSlab = objectsPerSlab;
     this.budget = b.budget;
@@ -113,7 +131,7 @@ public final class SlabCache implements ObjectAllocator {
             tag,
             b.budget,
             b.constructor,
-            b.maxWait.toNanos(),
+            saturatedNanos(b.maxWait),
             b.maxEmptySlabs);
     this.tagBits = layer.tag();
     this.depot = new MagazineDepot(layer, b.magazineSize, b.depotMagazines);
@@ -124,9 +142,12 @@ public final class SlabCache implements ObjectAllocator {
     } else {
       this.debugger = null;
     }
-    this.shrinkerRegistration =
-        b.budget.limit() == Long.MAX_VALUE ? null : b.budget.register(wanted -> shrink());
     this.registry = b.registry;
+    if (b.jmx) {
+      registerMBean(); // first: a name already taken throws before anything is registered or charged
+    }
+    this.shrinkerRegistration =
+        b.budget.limit() == Long.MAX_VALUE ? null : b.budget.register(wanted -> shrinkFromOtherThread());
     registry.add(this);
     this.idleTrim =
         b.trimWhenIdle == null
@@ -136,11 +157,13 @@ public final class SlabCache implements ObjectAllocator {
                   MagazineDepot.Totals t = depot.totals();
                   return t.allocs() + t.frees();
                 },
-                this::trim,
-                b.trimWhenIdle.toNanos());
-    if (b.jmx) {
-      registerMBean();
-    }
+                this::shrinkFromOtherThread,
+                saturatedNanos(b.trimWhenIdle));
+  }
+
+  /** A duration in nanoseconds, saturated to {@link Long#MAX_VALUE} (about 292 years). */
+  static long saturatedNanos(Duration d) {
+    return d.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : d.toNanos();
   }
 
   /**
@@ -224,13 +247,21 @@ public final class SlabCache implements ObjectAllocator {
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
-      return depot.allocateDirect(SlabLayer.TIMED, nanos);
+      return owned(depot.allocateDirect(SlabLayer.TIMED, nanos));
     }
     try {
       return allocateFrom(s, SlabLayer.TIMED, nanos);
     } finally {
       s.unlock();
     }
+  }
+
+  /** Marks a handle that leaves the cache for the user as owned (see {@link SlabLayer#own}). */
+  private long owned(long h) {
+    if (h != NO_HANDLE) {
+      layer.own(h);
+    }
+    return h;
   }
 
   private long debugAllocate(int mode, long nanos) {
@@ -264,7 +295,7 @@ public final class SlabCache implements ObjectAllocator {
     try {
       ThreadCache s = depot.lockStripe();
       if (s == null) {
-        return depot.allocateDirect(mode, 0);
+        return owned(depot.allocateDirect(mode, 0));
       }
       try {
         return allocateFrom(s, mode, 0);
@@ -286,9 +317,11 @@ public final class SlabCache implements ObjectAllocator {
     if (c > 0) {
       m.count = --c;
       tc.countAlloc();
-      return m.handles[c];
+      long h = m.handles[c];
+      layer.own(h);
+      return h;
     }
-    return depot.allocateSlow(tc, mode, nanos);
+    return owned(depot.allocateSlow(tc, mode, nanos));
   }
 
   // ---------------------------------------------------------------- free
@@ -299,30 +332,32 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("free");
     }
     if (debugger != null) {
-      debugger.free(handle);
+      try {
+        debugger.free(handle);
+      } catch (InvalidHandleException e) {
+        if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
+          refusedDoubleFrees.incrementAndGet();
+        }
+        throw e;
+      }
       depot.countDirectFrees(1);
       return;
     }
-    if ((handle & TAG_MASK) != tagBits
-        || (handle & SLOT_MASK) >= objectsPerSlab
-        || layer.slabAt(handle) == null) {
-      throw invalid(handle);
+    // The side table answers "is this a live object of ours, handed out and not yet freed?" in one check.
+    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
+      throw refused(handle);
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
       ThreadCache tc = depot.local(t);
       Magazine m = tc.loaded;
       int c = m.count;
-      if (c > 0 && m.handles[c - 1] == handle) {
-        throw doubleFree(handle);
-      }
       if (c < magazineSize) {
         m.handles[c] = handle;
         m.count = c + 1;
         tc.countFree();
         return;
       }
-      checkNotOnTop(tc.previous, handle);
       depot.freeSlow(tc, handle);
       return;
     }
@@ -332,19 +367,15 @@ public final class SlabCache implements ObjectAllocator {
   private void freeVirtual(long handle) {
     ThreadCache s = depot.lockStripe();
     if (s == null) {
-      if (!depot.freeDirect(handle)) {
-        throw doubleFree(handle);
-      }
+      depot.freeDirect(handle);
       return;
     }
     try {
       Magazine m = s.loaded;
-      checkNotOnTop(m, handle);
       if (m.count < magazineSize) {
         m.handles[m.count++] = handle;
         s.countFree();
       } else {
-        checkNotOnTop(s.previous, handle);
         depot.freeSlow(s, handle);
       }
     } finally {
@@ -352,14 +383,25 @@ public final class SlabCache implements ObjectAllocator {
     }
   }
 
-  private void checkNotOnTop(Magazine m, long handle) {
-    if (m.count > 0 && m.handles[m.count - 1] == handle) {
-      throw doubleFree(handle);
+  /** The exception for a handle {@link SlabLayer#disown} refused: not ours, or already free. */
+  private InvalidHandleException refused(long handle) {
+    if (layer.whyInvalid(handle) != null) {
+      return invalid(handle);
     }
+    refusedDoubleFrees.incrementAndGet();
+    return doubleFree(handle);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws AllocatorClosedException if the cache is closed
+   */
   @Override
   public void checkHandle(long handle) {
+    if (closed) {
+      throw closedException("checkHandle");
+    }
     String why = layer.whyInvalid(handle);
     if (why != null) {
       throw new InvalidHandleException(name, handle, why);
@@ -398,22 +440,30 @@ public final class SlabCache implements ObjectAllocator {
       }
       return true;
     }
+    boolean ok;
     try {
       Thread t = Thread.currentThread();
       if (!t.isVirtual()) {
-        return depot.allocateBulk(depot.local(t), dst, n, mode, 0);
-      }
-      ThreadCache s = depot.lockStripe();
-      try {
-        return depot.allocateBulk(s, dst, n, mode, 0);
-      } finally {
-        if (s != null) {
-          s.unlock();
+        ok = depot.allocateBulk(depot.local(t), dst, n, mode, 0);
+      } else {
+        ThreadCache s = depot.lockStripe();
+        try {
+          ok = depot.allocateBulk(s, dst, n, mode, 0);
+        } finally {
+          if (s != null) {
+            s.unlock();
+          }
         }
       }
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
+    if (ok) {
+      for (int i = 0; i < n; i++) {
+        layer.own(dst[i]);
+      }
+    }
+    return ok;
   }
 
   @Override
@@ -453,6 +503,15 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- access
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The zero-garbage access path: no liveness check. A handle whose slab was released (or that never
+   * named one) throws {@link InvalidHandleException}; a handle freed but whose slab is still there is not
+   * detected (use {@link #segment(long)} or debug mode).
+   *
+   * @throws InvalidHandleException if no slab of this cache is where the handle points
+   */
   @Override
   public MemorySegment memory(long handle) {
     return layer.memoryOf(handle);
@@ -463,6 +522,12 @@ public final class SlabCache implements ObjectAllocator {
     return layer.offsetOf(handle);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws InvalidHandleException as {@link #checkHandle}
+   * @throws AllocatorClosedException if the cache is closed
+   */
   @Override
   public MemorySegment segment(long handle) {
     checkHandle(handle);
@@ -482,7 +547,24 @@ public final class SlabCache implements ObjectAllocator {
     if (closed) {
       return 0;
     }
-    return depot.shrink(!Thread.currentThread().isVirtual());
+    return shrinkFromOtherThread();
+  }
+
+  /**
+   * The shrink run by the idle trimmer and by a budget's reclaim, which may overlap {@link #close()}: it
+   * holds the read side of {@link #maintenance}, which close waits for.
+   */
+  private long shrinkFromOtherThread() {
+    ReentrantReadWriteLock.ReadLock l = maintenance.readLock();
+    l.lock();
+    try {
+      if (closed) {
+        return 0;
+      }
+      return depot.shrink(!Thread.currentThread().isVirtual());
+    } finally {
+      l.unlock();
+    }
   }
 
   /**
@@ -526,7 +608,9 @@ public final class SlabCache implements ObjectAllocator {
   public SlabStatistics slabStatistics() {
     MagazineDepot.Totals t = depot.totals();
     SlabLayer.Counts c = layer.counts();
-    long live = t.allocs() - t.frees();
+    // Double frees are refused, so allocs - frees is the live count; a snapshot taken while other threads
+    // free objects they did not allocate can still lag, and is clamped at 0 rather than shown negative.
+    long live = Math.max(0, t.allocs() - t.frees());
     long total = (long) c.totalSlabs() * objectsPerSlab;
     return new SlabStatistics(
         name,
@@ -542,12 +626,12 @@ public final class SlabCache implements ObjectAllocator {
         c.emptySlabs(),
         t.allocs(),
         t.frees(),
-        t.allocs() - t.slowAllocs(),
+        t.magazineAllocs(),
         t.exchanges(),
         c.grows(),
         c.releases(),
         t.failures(),
-        c.doubleFrees(),
+        refusedDoubleFrees.get() + c.doubleFrees(),
         (long) c.totalSlabs() * layer.slabBytes,
         t.threadCaches());
   }
@@ -581,6 +665,15 @@ public final class SlabCache implements ObjectAllocator {
    * Objects still allocated are a leak: they are reported through {@link System.Logger} as {@code BUG <name>:
    * ...} and their slabs are kept, never freed while in use; with {@link Builder#throwOnLeak(boolean)} the
    * call then throws {@link IllegalStateException}. Idempotent. Must not race with other calls.
+   *
+   * <p>Blocking: close waits for a shrink in flight on another thread (the idle trimmer's, or one a budget's
+   * reclaim asked for), so that when it returns every slab it released is credited and no shrink of this
+   * cache runs any more. Wait-for argument: close holds nothing while it waits; such a shrink waits only
+   * for the slab lock and the thread-cache registry lock, whose holders never wait for anything (growth and
+   * budget waits happen outside both), and never for a thread in close. So no cycle can form.
+   *
+   * <p>A cache closed with no object allocated gives its handle tag back for reuse (after all fresh tags);
+   * a cache that leaked keeps it, since its handles are still in the users' hands.
    */
   @Override
   public void close() {
@@ -590,6 +683,17 @@ public final class SlabCache implements ObjectAllocator {
     closed = true;
     if (idleTrim != null) {
       idleTrim.cancel(false);
+    }
+    if (shrinkerRegistration != null) {
+      shrinkerRegistration.close();
+    }
+    // Wait for a trim or reclaim in flight on another thread: after this, none runs (they see closed).
+    ReentrantReadWriteLock.WriteLock quiesce = maintenance.writeLock();
+    quiesce.lock();
+    try {
+      // nothing to do: acquiring the lock is the wait
+    } finally {
+      quiesce.unlock();
     }
     registry.remove(this);
     synchronized (this) {
@@ -603,11 +707,11 @@ public final class SlabCache implements ObjectAllocator {
       }
     }
     depot.drainAllQuiescent();
-    if (shrinkerRegistration != null) {
-      shrinkerRegistration.close();
-    }
     long leaked = layer.counts().inUse();
     leakedAtClose = leaked;
+    if (leaked == 0) {
+      tags.release(tag); // a leaking cache keeps its tag: its handles are still in the users' hands
+    }
     if (leaked > 0) {
       String msg =
           "BUG "
@@ -676,6 +780,14 @@ public final class SlabCache implements ObjectAllocator {
   }
 
   /**
+   * The lock of the slab lists, for tests in this package: holding it stalls every path that reaches the
+   * slabs (a refill, a flush, a shrink) at a known point.
+   */
+  java.util.concurrent.locks.ReentrantLock slabListLockForTests() {
+    return layer.lock;
+  }
+
+  /**
    * Returns whether {@link #close()} was called.
    *
    * @return whether closed
@@ -695,9 +807,14 @@ public final class SlabCache implements ObjectAllocator {
     return new InvalidHandleException(name, handle, why != null ? why : "is not valid here");
   }
 
+  private static final String DOUBLE_FREE = "(double free)";
+
   private InvalidHandleException doubleFree(long handle) {
     return new InvalidHandleException(
-        name, handle, "was freed twice (double free); it is already free and was not freed again");
+        name,
+        handle,
+        "was freed twice " + DOUBLE_FREE + "; it is already free and was not freed again. Find the"
+            + " second owner of the handle (debug tracking, SlabDebug flag U, shows where it was freed)");
   }
 
   private AllocationFailedException failure(String request) {
@@ -842,6 +959,7 @@ public final class SlabCache implements ObjectAllocator {
 
     /**
      * Sets how long {@link SlabCache#allocate()} waits for budget credit after reclaim (default 100 ms).
+     * Durations beyond {@link Long#MAX_VALUE} nanoseconds (about 292 years) mean that long.
      *
      * @param wait the wait limit, not negative
      * @return this builder
@@ -913,7 +1031,8 @@ public final class SlabCache implements ObjectAllocator {
 
     /**
      * Trims the cache ({@link SlabCache#trim()}) whenever a whole period passes with no allocation or free
-     * (default: never; one shared daemon thread runs the checks).
+     * (default: never; one shared daemon thread runs the checks). {@link SlabCache#close()} waits for a
+     * trim in flight. Periods beyond {@link Long#MAX_VALUE} nanoseconds mean that long.
      *
      * @param period the idle period, positive
      * @return this builder
@@ -954,6 +1073,9 @@ public final class SlabCache implements ObjectAllocator {
      *
      * @return the cache
      * @throws IllegalArgumentException naming the bad option if the options are inconsistent
+     * @throws IllegalStateException if 65,535 caches are open (handles name their cache in 16 bits, so no
+     *     more can be told apart; a cache closed with leaked objects stays counted), or if {@code jmx(true)}
+     *     and an open cache already registered the name; nothing is registered or charged then
      */
     public SlabCache build() {
       String p = "slab cache '" + name + "': ";
@@ -1010,8 +1132,14 @@ public final class SlabCache implements ObjectAllocator {
       if (depotMagazines < 2) {
         throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
       }
-      int tag = (TAGS.getAndIncrement() & 0x7fff_ffff) % 0xffff + 1;
-      return new SlabCache(this, dbg, tag, stride, left, perSlab, Math.max(align, 8));
+      HandleTags tags = HandleTags.global();
+      int tag = tags.acquire(name);
+      try {
+        return new SlabCache(this, dbg, tags, tag, stride, left, perSlab, Math.max(align, 8));
+      } catch (RuntimeException | Error e) {
+        tags.release(tag);
+        throw e;
+      }
     }
   }
 }

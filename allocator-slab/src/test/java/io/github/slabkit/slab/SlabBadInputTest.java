@@ -70,7 +70,7 @@ class SlabBadInputTest {
   }
 
   @Test
-  void doubleFreeThatReachesTheSlabIsCountedAndIgnored() {
+  void doubleFreeOfAnObjectInTheDepotIsRefusedAndCounted() {
     try (SlabCache c =
         SlabCache.builder("df2").objectSize(24).objectsPerSlab(8).magazineSize(1).build()) {
       long a = c.allocate();
@@ -79,9 +79,11 @@ class SlabBadInputTest {
       c.free(a);
       c.free(b);
       c.free(d); // a's magazine went to the depot
-      c.free(a); // on top of neither magazine: accepted here, must be caught when it reaches the slab
+      InvalidHandleException e = assertThrows(InvalidHandleException.class, () -> c.free(a));
+      assertTrue(e.getMessage().contains("double free"), e.getMessage());
       c.shrink();
       assertEquals(1, c.slabStatistics().doubleFrees());
+      assertEquals(0, c.slabStatistics().activeObjects());
       assertEquals(0, c.slabStatistics().totalSlabs(), "the cache stays consistent and shrinks fully");
     }
   }

@@ -72,6 +72,11 @@ class SlabBudgetTest {
     }
   }
 
+  /**
+   * A timed allocation finds the budget exhausted by another cache's live objects (nothing to reclaim) and
+   * waits; a second thread, which sees it waiting, frees those objects and shrinks, and the credit must
+   * release the waiter. Watchdogs turn a lost wake-up into a failure instead of a hang.
+   */
   @Test
   void timedAllocateWaitsForCreditFromAnotherThread() throws Exception {
     MemoryBudget budget = MemoryBudget.ofBytes("one-slab", SLAB);
@@ -79,22 +84,38 @@ class SlabBudgetTest {
         SlabCache b = cache("waiter", budget)) {
       long[] hs = new long[PER_SLAB];
       a.allocateBulk(hs, hs.length);
-      Thread releaser =
+      java.util.concurrent.atomic.AtomicLong got = new java.util.concurrent.atomic.AtomicLong(-1);
+      Thread waiter =
           Thread.ofPlatform()
               .start(
                   () -> {
                     try {
-                      Thread.sleep(50);
+                      got.set(b.tryAllocate(60, TimeUnit.SECONDS));
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
                   });
-      releaser.join();
-      a.freeBulk(hs, hs.length);
-      // a's objects sit in this thread's magazines and an empty slab: reclaim must find them
-      long h = b.tryAllocate(5, TimeUnit.SECONDS);
-      assertNotEquals(0, h);
-      b.free(h);
+      Thread creditor =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      SlabLifecycleTest.awaitCondition(
+                          "the timed allocation to wait for credit", () -> budget.waitingThreads() == 1);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    }
+                    a.freeBulk(hs, hs.length);
+                    a.shrink(); // the credit the waiter needs, given while it waits
+                  });
+      creditor.join(60_000);
+      waiter.join(60_000);
+      assertTrue(!creditor.isAlive() && !waiter.isAlive(), "watchdog: no progress in 60 s");
+      assertEquals(0, a.slabStatistics().totalSlabs(), "the credit came from the holder's shrink");
+      assertNotEquals(-1, got.get(), "the waiter was interrupted");
+      assertNotEquals(0, got.get(), "the waiter timed out although credit arrived while it waited");
+      b.free(got.get());
     }
   }
 

@@ -224,21 +224,19 @@ public final class MagazineDepot {
     return h;
   }
 
-  /** Free straight into the slab layer; returns false if the layer found it already free. */
-  public boolean freeDirect(long handle) {
+  /** Free straight into the slab layer, for a virtual thread that found its stripes busy. */
+  public void freeDirect(long handle) {
     long[] one = {handle};
-    if (layer.giveBack(one, 1) != 0) {
-      return false;
-    }
+    layer.giveBack(one, 1);
     directFrees.incrementAndGet();
-    return true;
   }
 
   // ---------------------------------------------------------------- bulk
 
   /**
    * Takes exactly {@code n} objects into {@code dst}, all or nothing: from the caller's magazines, then full
-   * magazines of the depot, then the slab layer (growing per mode). On failure everything taken goes back.
+   * magazines of the depot, then the slab layer (growing per mode). On failure, and when growth throws,
+   * everything taken goes back to the slabs before the call returns or throws.
    */
   public boolean allocateBulk(@Nullable ThreadCache tc, long[] dst, int n, int mode, long timeoutNanos)
       throws InterruptedException {
@@ -260,7 +258,12 @@ public final class MagazineDepot {
       empties.offer(full);
     }
     if (got < n) {
-      got += layer.take(dst, got, n - got, true, mode, timeoutNanos);
+      try {
+        got += layer.take(dst, got, n - got, true, mode, timeoutNanos);
+      } catch (Throwable t) {
+        layer.giveBack(dst, got); // take() already gave back what it took itself
+        throw t;
+      }
     }
     if (got < n) {
       layer.giveBack(dst, got);
@@ -280,34 +283,41 @@ public final class MagazineDepot {
 
   // ---------------------------------------------------------------- shrink, close, statistics
 
-  /** Returns both magazines of {@code tc} to the slabs. Caller owns {@code tc}. */
-  public void flush(ThreadCache tc) {
+  /**
+   * Returns both magazines of {@code tc} to the slabs. Caller owns {@code tc}.
+   *
+   * @return the bytes of slabs released because they became empty beyond the kept limit
+   */
+  public long flush(ThreadCache tc) {
     tc.flushRequested = false;
-    flushMagazine(tc.loaded);
-    flushMagazine(tc.previous);
+    return flushMagazine(tc.loaded) + flushMagazine(tc.previous);
   }
 
-  private void flushMagazine(Magazine m) {
-    if (m.count > 0) {
-      layer.giveBack(m.handles, m.count);
-      m.count = 0;
+  private long flushMagazine(Magazine m) {
+    if (m.count == 0) {
+      return 0;
     }
+    long released = layer.giveBack(m.handles, m.count);
+    m.count = 0;
+    return released;
   }
 
   /**
    * Flushes what the caller may touch (its own cache, free stripes, dead threads' caches, the depot), asks
    * live threads to flush at their next slow path, and releases every empty slab.
    *
-   * @return the bytes credited to the budget
+   * @return the bytes credited to the budget by this call: the slabs released while flushing (beyond the
+   *     kept limit) and the kept empty slabs released at the end
    */
   public long shrink(boolean callerIsPlatform) {
+    long released = 0;
     if (callerIsPlatform) {
-      flush(local(Thread.currentThread()));
+      released += flush(local(Thread.currentThread()));
     }
     for (ThreadCache s : stripes) {
       if (s.tryLock()) {
         try {
-          flush(s);
+          released += flush(s);
         } finally {
           s.unlock();
         }
@@ -315,15 +325,15 @@ public final class MagazineDepot {
     }
     registryLock.lock();
     try {
-      reapDeadLocked();
+      released += reapDeadLocked();
       for (ThreadCache tc : registry) {
         tc.flushRequested = true;
       }
     } finally {
       registryLock.unlock();
     }
-    drainDepot();
-    return layer.releaseEmpty();
+    released += drainDepot();
+    return released + layer.releaseEmpty();
   }
 
   /** Drains everything, assuming no other thread uses the cache (close()). */
@@ -343,21 +353,25 @@ public final class MagazineDepot {
     layer.releaseEmpty();
   }
 
-  private void drainDepot() {
+  private long drainDepot() {
+    long released = 0;
     Magazine m;
     while ((m = fulls.poll()) != null) {
-      flushMagazine(m);
+      released += flushMagazine(m);
       empties.offer(m);
     }
+    return released;
   }
 
-  private void reapDeadLocked() {
+  /** Drains and drops the caches of terminated threads; returns the bytes released meanwhile. */
+  private long reapDeadLocked() {
+    long[] released = {0};
     registry.removeIf(
         tc -> {
           if (!tc.ownerTerminated()) {
             return false;
           }
-          flush(tc);
+          released[0] += flush(tc);
           retiredAllocs += tc.allocs;
           retiredFrees += tc.frees;
           retiredSlowAllocs += tc.slowAllocs;
@@ -365,12 +379,18 @@ public final class MagazineDepot {
           retiredExchanges += tc.depotExchanges;
           return true;
         });
+    return released[0];
   }
 
-  /** Counter totals over every cache, stripe and the direct paths. */
+  /**
+   * Counter totals over every cache, stripe and the direct paths. {@code magazineAllocs} counts only
+   * allocations popped from a loaded magazine without a slow path; bulk, debug and direct (virtual thread,
+   * busy stripes) allocations are in {@code allocs} only.
+   */
   public record Totals(
       long allocs,
       long frees,
+      long magazineAllocs,
       long slowAllocs,
       long slowFrees,
       long exchanges,
@@ -392,8 +412,10 @@ public final class MagazineDepot {
       sf = retiredSlowFrees;
       x = retiredExchanges;
       for (ThreadCache tc : registry) {
-        a += tc.allocsOpaque();
+        // frees first: a cache's frees never exceed its allocations read later (objects its thread freed
+        // itself), which keeps a snapshot's allocs - frees from going negative through skew
         f += tc.freesOpaque();
+        a += tc.allocsOpaque();
         sa += tc.slowAllocsOpaque();
         sf += tc.slowFreesOpaque();
         x += tc.exchangesOpaque();
@@ -403,15 +425,16 @@ public final class MagazineDepot {
       registryLock.unlock();
     }
     for (ThreadCache s : stripes) {
-      a += s.allocsOpaque();
       f += s.freesOpaque();
+      a += s.allocsOpaque();
       sa += s.slowAllocsOpaque();
       sf += s.slowFreesOpaque();
       x += s.exchangesOpaque();
     }
-    a += directAllocs.get();
+    long magazineAllocs = a - sa;
     f += directFrees.get();
-    return new Totals(a, f, sa, sf, x, failures.get(), caches);
+    a += directAllocs.get();
+    return new Totals(a, f, magazineAllocs, sa, sf, x, failures.get(), caches);
   }
 
   /** Counts frees made by bulk paths outside a thread cache. */

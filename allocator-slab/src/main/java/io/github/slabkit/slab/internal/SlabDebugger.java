@@ -90,7 +90,11 @@ public final class SlabDebugger {
 
   // ---------------------------------------------------------------- allocation
 
-  /** Takes one object from the slab layer and checks it; 0 if none could be had. */
+  /**
+   * Takes one object from the slab layer and checks it; 0 if none could be had. If a check throws its
+   * report ({@link SlabDebug#throwsOnReport()}), the object is repaired (poison and red zones rewritten) and
+   * goes back to its slab before the exception propagates, so the report loses no object.
+   */
   public long allocate(int mode, long timeoutNanos) throws InterruptedException {
     long[] one = new long[1];
     if (layer.take(one, 0, 1, true, mode, timeoutNanos) == 0) {
@@ -98,9 +102,28 @@ public final class SlabDebugger {
     }
     long h = one[0];
     synchronized (this) {
-      afterTake(h);
+      try {
+        afterTake(h);
+      } catch (SlabCorruptionException e) {
+        MemorySegment seg = layer.memoryOf(h);
+        long off = layer.offsetOf(h);
+        markFree(seg, off);
+        layer.giveBack(one, 1);
+        throw e;
+      }
     }
     return h;
+  }
+
+  /** Writes the free object's guards: inactive red zones and, when poisoning, the poison. */
+  private void markFree(MemorySegment seg, long off) {
+    if (left + right > 0) {
+      seg.asSlice(off - left, left).fill(RED_INACTIVE);
+      seg.asSlice(off + objectSize, right).fill(RED_INACTIVE);
+    }
+    if (poison) {
+      poisonObject(seg, off);
+    }
   }
 
   /** Checks of an object leaving the slab layer (write after free, red zones), then tracks it. */
@@ -162,13 +185,10 @@ public final class SlabDebugger {
       MemorySegment seg = layer.memoryOf(h);
       long off = layer.offsetOf(h);
       if (left + right > 0) {
+        // a report thrown here leaves the object allocated, its zone repaired: the caller may free it again
         checkRedZones(h, seg, off, RED_ACTIVE, "allocated");
-        seg.asSlice(off - left, left).fill(RED_INACTIVE);
-        seg.asSlice(off + objectSize, right).fill(RED_INACTIVE);
       }
-      if (poison) {
-        poisonObject(seg, off);
-      }
+      markFree(seg, off);
       allocSites.remove(h);
       if (options.tracking()) {
         freeSites.put(h, capture());

@@ -1,5 +1,6 @@
 package io.github.slabkit.slab.internal;
 
+import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.slab.ObjectConstructor;
 import java.lang.foreign.Arena;
@@ -24,7 +25,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Handles</h2>
  * {@code [tag:16][slab index:24][slot:24]}: the tag names the cache (non-zero, so no handle is 0), the slab
- * index selects an entry of the flat slab {@link Table}, the slot times the stride is the offset.
+ * index selects an entry of the flat slab {@link Table}, the slot times the stride is the offset. Tags come
+ * from {@link HandleTags}: unique among open caches.
+ *
+ * <h2>Ownership side table (double-free detection)</h2>
+ * Beside each slab's free bitmap (which knows only what is free <em>in the slab</em>) the table keeps one
+ * byte per object: 1 while the user holds it, 0 while it is cached anywhere (a magazine, the depot, the
+ * slab). {@link #own} sets it on every path that hands an object out, {@link #disown} checks and clears it
+ * on every free, so a second free of a cached object is refused wherever the object lies, in one load and
+ * one compare on the fast path. A byte rather than a bit so that no read-modify-write of a shared word is
+ * needed (see {@link #own} for the memory-model argument). Cost: one byte per object on the heap.
  *
  * <h2>Memory ordering</h2>
  * The slab table is read without the lock by {@link #slabAt} and {@link #memoryOf} (the path every
@@ -70,21 +80,33 @@ public final class SlabLayer {
   /** The slabs by index; replaced (never mutated in size) when it grows. Written under lock. */
   private Table table = new Table(16);
 
-  /** A flat slab table: the slab objects, and their segments for the one-load {@code memory(h)}. */
+  /**
+   * A flat slab table: the slab objects, their segments for the one-load {@code memory(h)}, and each slab's
+   * ownership side table (see {@link #own}). An index without a slab has no segment and the shared empty
+   * ownership array, so the free path needs no null check.
+   */
   static final class Table {
     final @Nullable Slab[] slabs;
     final @Nullable MemorySegment[] segments;
+    final byte[][] owned;
 
     Table(int capacity) {
       this.slabs = new Slab[capacity];
       this.segments = new MemorySegment[capacity];
+      this.owned = new byte[capacity][];
+      java.util.Arrays.fill(owned, NO_SLAB);
     }
 
     Table(Table old, int capacity) {
       this.slabs = java.util.Arrays.copyOf(old.slabs, capacity);
       this.segments = java.util.Arrays.copyOf(old.segments, capacity);
+      this.owned = java.util.Arrays.copyOf(old.owned, capacity);
+      java.util.Arrays.fill(owned, old.owned.length, capacity, NO_SLAB);
     }
   }
+
+  /** The ownership array of an index that has no slab: every slot is out of its range. */
+  private static final byte[] NO_SLAB = new byte[0];
   private int[] freeIndices = new int[16];
   private int freeIndexCount;
   private int nextIndex;
@@ -145,13 +167,62 @@ public final class SlabLayer {
   }
 
   /**
-   * The segment of a live handle; the fast path of {@code memory(h)}. A handle whose slab is gone (stale,
-   * forged) throws NullPointerException here; {@code segment(h)} checks first.
+   * The segment of a handle; the fast path of {@code memory(h)}. A handle whose slab does not exist (released,
+   * never allocated, forged) throws {@link InvalidHandleException}: the one extra branch is the null check
+   * the JIT would otherwise make implicitly.
    */
-  @SuppressWarnings("NullAway") // a live handle's table entry exists (see Memory ordering)
   public MemorySegment memoryOf(long handle) {
     int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
-    return table.segments[index];
+    @Nullable MemorySegment[] segments = table.segments;
+    MemorySegment s = index < segments.length ? segments[index] : null;
+    if (s == null) {
+      throw new InvalidHandleException(name, handle, whyNoSegment(handle));
+    }
+    return s;
+  }
+
+  private String whyNoSegment(long handle) {
+    String why = whyInvalid(handle);
+    return why != null ? why : "names a slab that does not exist (released or never allocated)";
+  }
+
+  // ---------------------------------------------------------------- ownership side table
+
+  /**
+   * Marks the object a handle names as owned by the user (handed out). Every path that hands an object to
+   * the user calls it; {@link #disown} undoes it. The byte per slot is the slab's side table for double-free
+   * detection (glibc's tcache keeps a key in each free chunk for the same purpose; here object memory is
+   * never written by the allocator, so the mark lives beside the slab).
+   *
+   * <p>Plain byte accesses: a slot's byte is written only by the thread that holds the object at that moment
+   * (the allocator handing it out, the user freeing it), and the object reaches each next holder through a
+   * happens-before chain (magazine handoff, the slab lock, or the user's own synchronisation), which orders
+   * the writes. Distinct array elements never tear (JLS 17.6), so slots of one slab need no atomic
+   * read-modify-write. A double free racing the first free on another thread without synchronisation is a
+   * data race in the caller and may go undetected; debug mode detects it exactly.
+   */
+  public void own(long handle) {
+    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = 1;
+  }
+
+  /**
+   * Takes a handle back from the user: returns true and clears its mark if it names an object the user owns;
+   * false, changing nothing, if it is free (cached in a magazine, the depot or the slab: a double free) or
+   * not a live object of this layer (see {@link #whyInvalid}).
+   */
+  public boolean disown(long handle) {
+    int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
+    int slot = (int) (handle & SLOT_MASK);
+    byte[][] owned = table.owned;
+    if (index >= owned.length) {
+      return false;
+    }
+    byte[] marks = owned[index];
+    if (slot >= marks.length || marks[slot] == 0) {
+      return false;
+    }
+    marks[slot] = 0;
+    return true;
   }
 
   public long offsetOf(long handle) {
@@ -191,7 +262,9 @@ public final class SlabLayer {
   /**
    * Takes up to {@code n} objects into {@code dst[pos..pos+n)}, growing when the lists are empty and the
    * mode allows. Returns how many were taken: fewer than {@code n} only when growth failed (then at least
-   * the ones present were taken) or, if {@code exact} is false, as soon as at least one was taken.
+   * the ones present were taken) or, if {@code exact} is false, as soon as at least one was taken. If growth
+   * throws (the object constructor, the operating system), the objects this call took go back first: the
+   * exception leaves nothing taken.
    */
   public int take(long[] dst, int pos, int n, boolean exact, int mode, long timeoutNanos)
       throws InterruptedException {
@@ -207,7 +280,13 @@ public final class SlabLayer {
       if (got == n || (got > 0 && !exact)) {
         return got;
       }
-      Slab slab = grow(mode, deadline);
+      Slab slab;
+      try {
+        slab = grow(mode, deadline);
+      } catch (Throwable t) {
+        giveBackRange(dst, pos, got);
+        throw t;
+      }
       if (slab == null) {
         return got;
       }
@@ -219,6 +298,17 @@ public final class SlabLayer {
         lock.unlock();
       }
       SlabEvents.grow(name, slabBytes, objectsPerSlab);
+    }
+  }
+
+  private void giveBackRange(long[] src, int pos, int n) {
+    if (n == 0) {
+      return;
+    }
+    if (pos == 0) {
+      giveBack(src, n);
+    } else {
+      giveBack(java.util.Arrays.copyOfRange(src, pos, pos + n), n);
     }
   }
 
@@ -243,50 +333,55 @@ public final class SlabLayer {
     return got;
   }
 
-  /** Creates a slab outside the lock, charging the budget per mode. Null if the budget refused. */
+  /**
+   * Creates a slab outside the lock, charging the budget per mode. Null if the budget refused. If anything
+   * after the charge throws (the segment allocation, the object constructor, the debug initialisation), the
+   * arena is closed and the charge credited before the exception propagates: nothing leaks.
+   */
   @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the slab; releaseAll closes it
   private @Nullable Slab grow(int mode, long deadline) throws InterruptedException {
     if (!charge(mode, deadline)) {
       return null;
     }
     Arena arena = Arena.ofShared();
-    MemorySegment segment;
+    boolean published = false;
     try {
-      segment = arena.allocate(slabBytes, segmentAlignment);
-    } catch (OutOfMemoryError | RuntimeException e) {
-      arena.close();
-      budget.credit(slabBytes);
-      throw e;
-    }
-    if (constructor != null) {
-      for (int i = 0; i < objectsPerSlab; i++) {
-        constructor.construct(segment.asSlice(i * stride + objectOffset, objectSize));
+      MemorySegment segment = arena.allocate(slabBytes, segmentAlignment);
+      if (constructor != null) {
+        for (int i = 0; i < objectsPerSlab; i++) {
+          constructor.construct(segment.asSlice(i * stride + objectOffset, objectSize));
+        }
       }
-    }
-    SlabDebugger d = debugger;
-    if (d != null) {
-      d.initSlab(segment, objectsPerSlab);
-    }
-    int index;
-    lock.lock();
-    try {
-      index = newIndex();
-      if (index < 0) {
+      SlabDebugger d = debugger;
+      if (d != null) {
+        d.initSlab(segment, objectsPerSlab);
+      }
+      byte[] marks = new byte[objectsPerSlab];
+      lock.lock();
+      try {
+        int index = newIndex();
+        if (index < 0) {
+          throw new IllegalStateException(name + ": more than " + MAX_SLABS + " slabs; use larger slabs");
+        }
+        Slab slab = new Slab(index, arena, segment, objectsPerSlab);
+        Table t = table;
+        if (index >= t.slabs.length) {
+          t = new Table(t, Math.min(MAX_SLABS, Math.max(index + 1, t.slabs.length * 2)));
+          table = t;
+        }
+        t.slabs[index] = slab;
+        t.segments[index] = segment;
+        t.owned[index] = marks;
+        published = true;
+        return slab;
+      } finally {
+        lock.unlock();
+      }
+    } finally {
+      if (!published) {
         arena.close();
         budget.credit(slabBytes);
-        throw new IllegalStateException(name + ": more than " + MAX_SLABS + " slabs; use larger slabs");
       }
-      Slab slab = new Slab(index, arena, segment, objectsPerSlab);
-      Table t = table;
-      if (index >= t.slabs.length) {
-        t = new Table(t, Math.min(MAX_SLABS, Math.max(index + 1, t.slabs.length * 2)));
-        table = t;
-      }
-      t.slabs[index] = slab;
-      t.segments[index] = segment;
-      return slab;
-    } finally {
-      lock.unlock();
     }
   }
 
@@ -328,12 +423,13 @@ public final class SlabLayer {
   // ---------------------------------------------------------------- free
 
   /**
-   * Returns {@code src[0..n)} to their slabs. Handles that are already free are counted as double frees and
-   * skipped (the cache stays consistent); the number skipped is returned. Empty slabs beyond the kept limit
-   * are released after the lock is dropped.
+   * Returns {@code src[0..n)} to their slabs. Handles that are already free in their slab (which the
+   * ownership side table above makes an internal error) are counted as double frees and skipped, so the
+   * cache stays consistent. Empty slabs beyond the kept limit are released after the lock is dropped.
+   *
+   * @return the bytes released to the operating system (and credited to the budget) by this call
    */
-  public int giveBack(long[] src, int n) {
-    int bad = 0;
+  public long giveBack(long[] src, int n) {
     List<Slab> release = null;
     lock.lock();
     try {
@@ -342,12 +438,10 @@ public final class SlabLayer {
         Slab s = slabAt(h);
         if (s == null || (h & SLOT_MASK) >= s.objects) {
           badHandles++;
-          bad++;
           continue;
         }
         if (!s.returnSlot((int) (h & SLOT_MASK))) {
           doubleFrees++;
-          bad++;
           continue;
         }
         inUse--;
@@ -359,10 +453,7 @@ public final class SlabLayer {
     } finally {
       lock.unlock();
     }
-    if (release != null) {
-      releaseAll(release);
-    }
-    return bad;
+    return release != null ? releaseAll(release) : 0;
   }
 
   /** Whether the slot a handle names is free inside the slab layer (debug and tests). */
@@ -395,6 +486,7 @@ public final class SlabLayer {
       unlink(s);
       table.slabs[s.index] = null;
       table.segments[s.index] = null;
+      table.owned[s.index] = NO_SLAB;
       if (freeIndexCount == freeIndices.length) {
         freeIndices = java.util.Arrays.copyOf(freeIndices, freeIndices.length * 2);
       }

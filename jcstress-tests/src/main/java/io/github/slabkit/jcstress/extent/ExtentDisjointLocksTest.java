@@ -7,6 +7,7 @@ import io.github.slabkit.extent.ExtentTree;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -19,6 +20,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * checks that both are locked as two separate states (lock bits never merge), then unlocks them.
  */
 @JCStressTest
+@Description("Range locks on disjoint (even adjacent) ranges can both be held at once.")
 @Outcome(id = "1, 1, 1", expect = ACCEPTABLE, desc = "Both disjoint ranges were locked at once.")
 @Outcome(id = {"0, 1, 0", "1, 0, 0", "0, 0, 0"}, expect = FORBIDDEN, desc = "A try-lock of a range disjoint from the other failed.")
 @Outcome(expect = FORBIDDEN, desc = "The tree does not show both ranges locked, or a harness bug.")

@@ -7,6 +7,7 @@ import io.github.slabkit.extent.ExtentTree;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -20,6 +21,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * back incremented, and unlock. Each reports the value it read; the arbiter reports the final value.
  */
 @JCStressTest
+@Description(
+    "Range locks on overlapping ranges are mutually exclusive, and unlock publishes the critical "
+        + "section to the next holder.")
 @Outcome(id = {"0, 1, 2", "1, 0, 2"}, expect = ACCEPTABLE, desc = "The critical sections ran one after the other.")
 @Outcome(id = {"0, 0, 1", "0, 0, 2"}, expect = FORBIDDEN, desc = "Both threads were inside their overlapping ranges at once (an update was lost).")
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome is a harness or test bug.")

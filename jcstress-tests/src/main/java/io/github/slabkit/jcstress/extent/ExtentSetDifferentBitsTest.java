@@ -9,6 +9,7 @@ import io.github.slabkit.extent.ExtentTree;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -22,6 +23,9 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * DIRTY and NEW, [100, 149] NEW: three states. Result: (bits at 25, bits at 75, bits at 125, states).
  */
 @JCStressTest
+@Description(
+    "Concurrent sets of different bits on overlapping ranges lose no bit, whichever splits the "
+        + "other's state.")
 @Outcome(id = "1, 9, 8, 3", expect = ACCEPTABLE, desc = "Every byte has every bit set on it, in three states.")
 @Outcome(expect = FORBIDDEN, desc = "A bit was lost, or the states do not match the bits.")
 @State

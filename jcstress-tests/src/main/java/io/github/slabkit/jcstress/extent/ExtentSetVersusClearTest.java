@@ -9,6 +9,7 @@ import io.github.slabkit.extent.ExtentTree;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -22,6 +23,7 @@ import org.openjdk.jcstress.infra.results.IIII_Result;
  * [0, 99] (one state). Result: (bits at 25, bits at 75, bits at 125, states).
  */
 @JCStressTest
+@Description("A set racing a clear on overlapping ranges ends in one of the two serial outcomes.")
 @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE, desc = "Serial outcome: the set, then the clear.")
 @Outcome(id = "1, 1, 0, 1", expect = ACCEPTABLE, desc = "Serial outcome: the clear, then the set.")
 @Outcome(expect = FORBIDDEN, desc = "An outcome no serial order produces.")

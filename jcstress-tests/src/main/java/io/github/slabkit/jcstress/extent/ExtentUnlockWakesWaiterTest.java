@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.extent.ExtentTree;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
 import org.openjdk.jcstress.annotations.Outcome;
@@ -20,6 +21,9 @@ import org.openjdk.jcstress.annotations.State;
  * empty; the signal unlocks [0, 99]. The tree is on a tiny budget (see {@code Trees}).
  */
 @JCStressTest(Mode.Termination)
+@Description(
+    "Unlock wakes a thread waiting in lock for an overlapping range; the wake-up is never lost, "
+        + "whether the waiter is already parked, enqueuing, or not yet there.")
 @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "The unlock released the waiting lock.")
 @Outcome(id = "STALE", expect = FORBIDDEN, desc = "The lock stayed blocked after the overlapping range was unlocked: a lost wake-up.")
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome is a harness or test bug.")

@@ -11,6 +11,7 @@ import io.github.slabkit.slab.SlabCache;
 import java.lang.foreign.MemorySegment;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -27,6 +28,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * from the reserve or nothing. If it got X, it must see the stamp in both words.
  */
 @JCStressTest
+@Description(
+    "Actions in a thread prior to freeing an object into a mempool happen-before actions following "
+        + "the allocation that returns it from the reserve on another thread (Mempool's memory-consistency "
+        + "sentence, for the path through the reserve).")
 @Outcome(id = "1, 2", expect = ACCEPTABLE, desc = "The next owner got X from the reserve and saw both words written before the free.")
 @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The next owner came before the free and got nothing.")
 @Outcome(id = {"1, 0", "1, 1"}, expect = FORBIDDEN, desc = "The next owner got X but saw stale bytes: the free did not publish the writes.")

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.mempool.Mempool;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -20,6 +21,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * the backing allocator).
  */
 @JCStressTest
+@Description("The reserve never exceeds minNr, and a free refills it while it is below minNr.")
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "One free refilled the reserve to minNr, the other went back to the backing allocator.")
 @Outcome(id = "2, 2", expect = FORBIDDEN, desc = "Both frees went into the reserve: it exceeds minNr.")
 @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "Both frees went back to the backing allocator: the reserve stayed empty.")

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.mempool.Mempool;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -19,6 +20,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * tryAllocate()}. Result: (thread 1 got one, thread 2 got one, reserve level afterwards).
  */
 @JCStressTest
+@Description(
+    "Two allocations racing for the last object of the reserve never both get it, and the reserve "
+        + "count never goes negative.")
 @Outcome(id = {"1, 0, 0", "0, 1, 0"}, expect = ACCEPTABLE, desc = "Exactly one thread got the reserve's last object; the reserve is empty.")
 @Outcome(id = "1, 1, -1", expect = FORBIDDEN, desc = "Both threads got an object and the reserve count went negative.")
 @Outcome(id = "1, 1, 0", expect = FORBIDDEN, desc = "Both threads got the reserve's last object.")

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.mempool.Mempool;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -21,6 +22,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * its object and allocates one. Result: (reserve level, 1 if the count is kept).
  */
 @JCStressTest
+@Description(
+    "Resize racing allocation and free keeps the element count: every object the pool took from the "
+        + "backing allocator is afterwards either in the reserve or held by a caller, and the reserve does "
+        + "not exceed the new minNr.")
 @Outcome(id = {"0, 1", "1, 1"}, expect = ACCEPTABLE, desc = "Every object is in the reserve or held, and the reserve is within the new minNr.")
 @Outcome(id = {"0, 0", "1, 0", "2, 0"}, expect = FORBIDDEN, desc = "An object was lost or counted twice.")
 @Outcome(id = "2, 1", expect = FORBIDDEN, desc = "The reserve holds more than the new minNr.")

@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.mempool.Mempool;
 import java.time.Duration;
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
 import org.openjdk.jcstress.annotations.Outcome;
@@ -22,6 +23,9 @@ import org.openjdk.jcstress.annotations.State;
  * hidden by the periodic retry.
  */
 @JCStressTest(Mode.Termination)
+@Description(
+    "A free at the reserve boundary never loses the wake-up of an allocation blocked on the empty "
+        + "reserve.")
 @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "The free released the blocked allocation.")
 @Outcome(id = "STALE", expect = FORBIDDEN, desc = "The allocation stayed blocked after the object was freed: a lost wake-up.")
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome is a harness or test bug.")

@@ -8,6 +8,7 @@ import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.mempool.Reservation;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -23,6 +24,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * nothing. Result: (reservation held, allocation got one, 1 if every object is accounted for).
  */
 @JCStressTest
+@Description(
+    "An acquisition racing a single allocation is never seen partially: the reservation gets all k "
+        + "objects or none, and a racing allocation never finds k-1 of them taken.")
 @Outcome(id = "1, 0, 1", expect = ACCEPTABLE, desc = "The reservation got both objects; the allocation found none.")
 @Outcome(id = "0, 1, 1", expect = ACCEPTABLE, desc = "The allocation got one object; the reservation, which needs two, holds none.")
 @Outcome(id = "0, 0, 1", expect = FORBIDDEN, desc = "Both failed: the allocation saw the reservation's partial hold of one of two objects.")

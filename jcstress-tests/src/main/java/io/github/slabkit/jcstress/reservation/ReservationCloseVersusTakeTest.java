@@ -8,6 +8,7 @@ import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.mempool.Reservation;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -23,6 +24,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * one, 1 if the objects are distinct and all accounted for).
  */
 @JCStressTest
+@Description(
+    "A close racing a take never hands an object out twice: what one reservation's owner took stays "
+        + "its own, and only what it did not take goes back to the reserve, where a racing acquisition may "
+        + "get it.")
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "B got the object A's close returned; A's taken object stayed A's.")
 @Outcome(id = "0, 1", expect = ACCEPTABLE, desc = "B came before A's close and got nothing; the untaken object is back in the reserve.")
 @Outcome(id = {"1, 0", "0, 0"}, expect = FORBIDDEN, desc = "An object was handed out twice, or lost.")

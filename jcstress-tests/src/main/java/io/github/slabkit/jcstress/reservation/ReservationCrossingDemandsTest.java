@@ -9,6 +9,7 @@ import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.mempool.Reservation;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -23,8 +24,12 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * for and each reservation holds all or nothing).
  */
 @JCStressTest
+@Description(
+    "Two reservations with crossing demands (P then Q, and Q then P) never both hold part of what "
+        + "they asked for: afterwards at most one is held, it holds all of its demand, and the other holds "
+        + "nothing.")
 @Outcome(id = {"1, 0, 1", "0, 1, 1"}, expect = ACCEPTABLE, desc = "One reservation got both objects; the other holds nothing.")
-@Outcome(id = "0, 0, 1", expect = ACCEPTABLE_INTERESTING, desc = "Both non-blocking attempts failed and rolled back (each met the other's transient hold); neither holds anything.")
+@Outcome(id = "0, 0, 1", expect = ACCEPTABLE_INTERESTING, desc = "Both non-blocking attempts failed and rolled back, each having met the other's transient hold; neither holds anything. Allowed: tryReacquire promises success only if every object is at hand when it looks (a try-lock of two locks behaves alike).")
 @Outcome(id = {"1, 1, 1", "1, 1, 0"}, expect = FORBIDDEN, desc = "Both reservations are held although the two objects can satisfy only one.")
 @Outcome(expect = FORBIDDEN, desc = "A reservation holds part of its demand, or an object was lost or duplicated.")
 @State

@@ -8,6 +8,7 @@ import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.mempool.Reservation;
 import java.time.Duration;
 import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Mode;
 import org.openjdk.jcstress.annotations.Outcome;
@@ -24,6 +25,10 @@ import org.openjdk.jcstress.annotations.State;
  * reservation. Wait timeouts are an hour, so only the wake-up can release the actor.
  */
 @JCStressTest(Mode.Termination)
+@Description(
+    "A blocking acquisition with demands crossing those of a held reservation (P then Q, against Q "
+        + "then P) waits holding nothing, and the close of the held reservation releases it: no ABBA "
+        + "deadlock, no lost wake-up.")
 @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "Closing the held reservation released the blocked acquisition.")
 @Outcome(id = "STALE", expect = FORBIDDEN, desc = "The acquisition stayed blocked after the objects it waits for were returned.")
 @Outcome(expect = FORBIDDEN, desc = "Any other outcome is a harness or test bug.")

@@ -9,6 +9,7 @@ import io.github.slabkit.slab.SlabCache;
 import java.lang.foreign.MemorySegment;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -25,6 +26,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * nothing. If it got X, it must see the stamp in both words.
  */
 @JCStressTest
+@Description(
+    "Actions in a thread prior to free(h) happen-before actions following the allocation that hands "
+        + "h out again on another thread (SlabCache's memory-consistency sentence), here for the path "
+        + "through a magazine and the depot.")
 @Outcome(id = "1, 2", expect = ACCEPTABLE, desc = "The next owner got X and saw both words written before the free.")
 @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The next owner came before X reached the depot and got nothing.")
 @Outcome(id = {"1, 0", "1, 1"}, expect = FORBIDDEN, desc = "The next owner got X but saw stale bytes: the free did not publish the writes.")

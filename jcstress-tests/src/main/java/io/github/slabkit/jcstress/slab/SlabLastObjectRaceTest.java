@@ -6,6 +6,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 import io.github.slabkit.jcstress.Recycler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -22,6 +23,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * empty.
  */
 @JCStressTest
+@Description(
+    "Two threads racing for the last free object of a slab cache never both get it, and one of them "
+        + "gets it.")
 @Outcome(id = {"1, 0", "0, 1"}, expect = ACCEPTABLE, desc = "Exactly one thread got the last object.")
 @Outcome(id = "1, 1", expect = FORBIDDEN, desc = "Both threads got an object although only one was free.")
 @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "Neither thread got the object although it was free.")

@@ -9,6 +9,7 @@ import io.github.slabkit.slab.SlabCache;
 import java.lang.foreign.MemorySegment;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -26,6 +27,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * usable", 0 is "got nothing" and -1 is "memory gone or handle reissued".
  */
 @JCStressTest
+@Description(
+    "Shrink() racing an allocation never releases the slab of a live object: the object the "
+        + "allocation returned stays readable and writable, and it is not handed out again.")
 @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The allocation got an object that stayed usable and was not handed out again.")
 @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "The shrink released the empty slab while the allocation was growing a new one, and the allocation got nothing (tryAllocate may fail under a full budget).")
 @Outcome(id = {"-1, -1", "-1, 1", "1, -1", "-1, 0"}, expect = FORBIDDEN, desc = "The shrink released the memory of a live object, or the object was handed out twice.")

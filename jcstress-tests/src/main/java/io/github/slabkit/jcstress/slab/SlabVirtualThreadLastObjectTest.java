@@ -7,6 +7,7 @@ import io.github.slabkit.jcstress.Recycler;
 import io.github.slabkit.slab.SlabCache;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -21,6 +22,11 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * slab. Each actor starts a virtual thread that calls {@code tryAllocate()} and joins it.
  */
 @JCStressTest
+@Description(
+    "Two virtual threads racing for the last free object never both get it, and one of them gets it. "
+        + "Virtual threads do not have per-thread magazines: they use striped magazines taken with a "
+        + "try-lock, or go straight to the depot and the slab when both stripes they try are busy; this is "
+        + "that path.")
 @Outcome(id = {"1, 0", "0, 1"}, expect = ACCEPTABLE, desc = "Exactly one virtual thread got the last object.")
 @Outcome(id = "1, 1", expect = FORBIDDEN, desc = "Both virtual threads got an object although only one was free.")
 @Outcome(id = "0, 0", expect = FORBIDDEN, desc = "Neither virtual thread got the object although it was free.")
