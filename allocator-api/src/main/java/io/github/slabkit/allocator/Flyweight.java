@@ -102,11 +102,16 @@ public final class Flyweight {
     return at(allocator, handle);
   }
 
+  @SuppressWarnings({"MemorySegmentReferenceEquality", "ReferenceEquality"}) // identity on purpose: cheap
   private Flyweight at(ObjectAllocator a, long h) {
     // Both resolved before anything is stored: a rejected handle leaves the view as it was.
     MemorySegment m = a.memory(h);
     long b = a.offset(h);
-    memory = m;
+    // Objects of one slab share a segment: skip the reference store (and its GC write barrier) when the
+    // view stays in the same slab, which is the common case when walking related objects.
+    if (m != memory) {
+      memory = m;
+    }
     base = b;
     handle = h;
     return this;
