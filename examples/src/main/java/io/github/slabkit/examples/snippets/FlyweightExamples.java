@@ -32,24 +32,24 @@ public final class FlyweightExamples {
    */
   public static long flyweight() {
     // @start region="flyweight"
-    try (SlabCache extents = SlabCache.builder("extents").layout(EXTENT).build()) {
-      Flyweight extent = new Flyweight(EXTENT, extents); // one view, reused for every object
-      long[] handles = new long[100];
-      for (int i = 0; i < handles.length; i++) {
-        handles[i] = extents.allocate();
-        extent.wrap(handles[i]); // no allocation: the view now points at this object
-        START.set(extent, i * 4096L);
-        END.set(extent, i * 4096L + 4095);
-        BITS.set(extent, 0x1);
-      }
-      long bytes = 0;
-      for (long h : handles) {
-        extent.wrap(h);
-        bytes += END.get(extent) - START.get(extent) + 1; // each access: one VarHandle access
-      }
-      extents.freeBulk(handles, handles.length);
-      return bytes;
+    SlabCache extents = SlabCache.builder("extents").layout(EXTENT).build();
+    Flyweight extent = new Flyweight(EXTENT, extents); // one view, reused for every object
+    long[] handles = new long[100];
+    for (int i = 0; i < handles.length; i++) {
+      handles[i] = extents.allocate();
+      extent.wrap(handles[i]); // no allocation: the view now points at this object
+      START.set(extent, i * 4096L);
+      END.set(extent, i * 4096L + 4095);
+      BITS.set(extent, 0x1);
     }
+    long bytes = 0;
+    for (long h : handles) {
+      extent.wrap(h);
+      bytes += END.get(extent) - START.get(extent) + 1; // each access: one VarHandle access
+    }
+    extents.freeBulk(handles, handles.length);
+    extents.close();
     // @end
+    return bytes;
   }
 }
