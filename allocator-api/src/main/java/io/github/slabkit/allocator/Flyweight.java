@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  *       defines them).
  *   <li>The layout must fit the allocator's objects: the constructor that binds an allocator and
  *       {@link #wrap(ObjectAllocator, long)} throw {@link IllegalArgumentException} when
- *       {@code layout.byteSize() > allocator.objectSize()}, so a field can never reach a neighbouring object.
+ *       {@code layout.byteSize() > allocator.objectSize()}, so fields made from the view's layout never reach a
+ *       neighbouring object.
  *   <li>Before the first {@code wrap} every field access throws {@link IndexOutOfBoundsException}.
  * </ul>
  *
@@ -34,7 +35,8 @@ import org.jspecify.annotations.Nullable;
  * use), and it does not know when the object is freed. Accessing a field after the wrapped handle was freed
  * reads or writes whatever object takes its place, exactly as the plain {@code VarHandle} path would. Wrap a
  * handle of the allocator the flyweight is bound to (or the one passed to {@link #wrap(ObjectAllocator,
- * long)}); a foreign handle is rejected as the allocator's {@code memory(long)} rejects it.
+ * long)}); a handle the allocator does not recognise is rejected where its {@code memory(long)} or {@code
+ * offset(long)} detect it, and the view is then left as it was.
  */
 // Error Prone's InvalidSnippet does not know external snippets (class=..., region=...), which javadoc resolves
 // through --snippet-path from the tested examples module.
