@@ -109,7 +109,7 @@ def svg_chart(cls, results):
     out.append('<rect width="100%" height="100%" fill="white"/>')
     out.append('<text x="4" y="18" font-size="14" font-weight="bold">%s</text>' % html.escape(title))
     out.append('<text x="4" y="36" fill="#555">blue: Slabkit; grey: what you would use instead. '
-               'Bars: score; whiskers: JMH 99.9%% error. Right: score ± error, allocation per op.</text>')
+               'Bars: score; whiskers: JMH 99.9% error. Right: score ± error, allocation per op.</text>')
     for k, r in enumerate(rows):
         y = top + k * row_h
         pm = r["primaryMetric"]
