@@ -60,9 +60,18 @@ class FlyweightTest {
         v.wrap(a, h);
         long[] m = model.computeIfAbsent(h, k -> new long[3]);
         switch (rnd.nextInt(5)) {
-          case 0 -> START.set(v, m[0] = rnd.nextLong());
-          case 1 -> END.setRelease(v, m[1] = rnd.nextLong());
-          case 2 -> BITS.set(v, (int) (m[2] = rnd.nextInt()));
+          case 0 -> {
+            m[0] = rnd.nextLong();
+            START.set(v, m[0]);
+          }
+          case 1 -> {
+            m[1] = rnd.nextLong();
+            END.setRelease(v, m[1]);
+          }
+          case 2 -> {
+            m[2] = rnd.nextInt();
+            BITS.set(v, (int) m[2]);
+          }
           case 3 -> {
             assertEquals(m[0], START.getAndAdd(v, 3), "getAndAdd returns the old value");
             m[0] += 3;

@@ -45,14 +45,14 @@ class SlabkitMetricsTest {
       c.allocateBulk(h, 10);
       c.free(h[0]);
       SlabStatistics s = c.slabStatistics();
-      assertEquals(s.activeObjects(), gauge(registry, "slabkit.slab.objects.active", "cache", "nodes"));
-      assertEquals(s.totalObjects(), gauge(registry, "slabkit.slab.objects.total", "cache", "nodes"));
-      assertEquals(s.totalSlabs(), gauge(registry, "slabkit.slab.slabs.total", "cache", "nodes"));
-      assertEquals(s.bytesInUse(), gauge(registry, "slabkit.slab.memory.used", "cache", "nodes"));
+      assertEquals((double) s.activeObjects(), gauge(registry, "slabkit.slab.objects.active", "cache", "nodes"));
+      assertEquals((double) s.totalObjects(), gauge(registry, "slabkit.slab.objects.total", "cache", "nodes"));
+      assertEquals((double) s.totalSlabs(), gauge(registry, "slabkit.slab.slabs.total", "cache", "nodes"));
+      assertEquals((double) s.bytesInUse(), gauge(registry, "slabkit.slab.memory.used", "cache", "nodes"));
       assertEquals(64, gauge(registry, "slabkit.slab.object.size", "cache", "nodes"));
       assertEquals(10, counter(registry, "slabkit.slab.allocations", "cache", "nodes"));
       assertEquals(1, counter(registry, "slabkit.slab.frees", "cache", "nodes"));
-      assertEquals(s.slabGrows(), counter(registry, "slabkit.slab.grows", "cache", "nodes"));
+      assertEquals((double) s.slabGrows(), counter(registry, "slabkit.slab.grows", "cache", "nodes"));
       assertEquals("bytes", registry.find("slabkit.slab.memory.used").gauge().getId().getBaseUnit());
       for (int i = 1; i < h.length; i++) {
         c.free(h[i]); // the gauges are live: they read the statistics when asked
@@ -100,12 +100,12 @@ class SlabkitMetricsTest {
       assertEquals(8, gauge(registry, "slabkit.mempool.reserve.level", "pool", "buf_pool"));
       assertEquals(8, gauge(registry, "slabkit.mempool.reserve.min", "pool", "buf_pool"));
       long h = pool.allocate(); // the slab is all reserve: this one comes from the reserve
-      assertEquals(pool.mempoolStatistics().reserveHits(), counter(registry, "slabkit.mempool.reserve.hits", "pool", "buf_pool"));
+      assertEquals((double) pool.mempoolStatistics().reserveHits(), counter(registry, "slabkit.mempool.reserve.hits", "pool", "buf_pool"));
       assertEquals(1, counter(registry, "slabkit.mempool.allocations", "pool", "buf_pool"));
       assertEquals(1, gauge(registry, "slabkit.mempool.objects.live", "pool", "buf_pool"));
       FunctionTimer wait = registry.find("slabkit.mempool.wait").tag("pool", "buf_pool").functionTimer();
       assertNotNull(wait);
-      assertEquals(pool.mempoolStatistics().waits(), wait.count());
+      assertEquals((double) pool.mempoolStatistics().waits(), wait.count());
       TimeGauge max = registry.find("slabkit.mempool.wait.max").tag("pool", "buf_pool").timeGauge();
       assertNotNull(max);
       assertEquals(pool.mempoolStatistics().maxWaitNanos() / 1e9, max.value(TimeUnit.SECONDS), 1e-9);
