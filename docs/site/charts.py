@@ -25,6 +25,7 @@ HEADLINES = [
     ("RangeLockBenchmark", "Range lock + unlock vs a Guava range-lock table and a ReentrantLock"),
     ("SlabDebugBenchmark", "The cost of slab debugging flags on the allocate + free pair"),
     ("FlyweightBenchmark", "Field access: flyweight vs plain layout VarHandle"),
+    ("MicrometerBenchmark", "The Micrometer binder: the allocation pair with and without it, and one scrape"),
 ]
 
 SLABKIT_COLOR = "#2a6ebb"
