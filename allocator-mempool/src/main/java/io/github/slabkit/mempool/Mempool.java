@@ -104,7 +104,10 @@ public final class Mempool implements ObjectAllocator {
 
   /**
    * Registers this pool's {@link MempoolMXBean} with the platform MBean server as {@code
-   * io.github.slabkit:type=Mempool,name=<name>}; {@link #close()} unregisters it. Idempotent.
+   * io.github.slabkit:type=Mempool,name=<name>}; {@link #close()} unregisters it. Idempotent. The name
+   * stands as it is when it is a legal unquoted value (not empty, none of {@code , = : " * ? \} and no
+   * line break), so {@code name=extent_state} finds a pool named {@code extent_state}; any other name is
+   * written as {@link ObjectName#quote(String)} gives it. The returned name is always the registered one.
    *
    * @return the object name
    * @throws IllegalStateException if another MBean has that name (two open pools with one name)
@@ -114,7 +117,7 @@ public final class Mempool implements ObjectAllocator {
       return mbeanName;
     }
     try {
-      ObjectName on = new ObjectName("io.github.slabkit:type=Mempool,name=" + ObjectName.quote(name));
+      ObjectName on = new ObjectName("io.github.slabkit:type=Mempool,name=" + jmxValue(name));
       ManagementFactory.getPlatformMBeanServer().registerMBean(new MempoolMBean(this), on);
       mbeanName = on;
       return on;
@@ -122,6 +125,12 @@ public final class Mempool implements ObjectAllocator {
       throw new IllegalStateException(
           name + ": cannot register the MBean (" + e.getMessage() + "); give open pools distinct names", e);
     }
+  }
+
+  /** The name as an ObjectName value: unquoted when legal unquoted (see {@link #registerMBean()}). */
+  private static String jmxValue(String name) {
+    boolean plain = !name.isEmpty() && name.chars().noneMatch(c -> ",=:\"*?\\\n\r".indexOf(c) >= 0);
+    return plain ? name : ObjectName.quote(name);
   }
 
   /**

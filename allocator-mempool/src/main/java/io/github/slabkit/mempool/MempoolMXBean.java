@@ -2,7 +2,8 @@ package io.github.slabkit.mempool;
 
 /**
  * The JMX view of one mempool, registered by {@link Mempool#registerMBean()} as {@code
- * io.github.slabkit:type=Mempool,name=<name>} and unregistered by {@code close()}. Figures are those of
+ * io.github.slabkit:type=Mempool,name=<name>} (quoted only when the name needs it, see {@link
+ * Mempool#registerMBean()}) and unregistered by {@code close()}. Figures are those of
  * {@link MempoolStatistics}.
  */
 public interface MempoolMXBean {

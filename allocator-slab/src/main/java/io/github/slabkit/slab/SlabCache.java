@@ -579,7 +579,10 @@ public final class SlabCache implements ObjectAllocator {
 
   /**
    * Registers this cache's {@link SlabCacheMXBean} with the platform MBean server as {@code
-   * io.github.slabkit:type=SlabCache,name=<name>}; {@link #close()} unregisters it. Idempotent.
+   * io.github.slabkit:type=SlabCache,name=<name>}; {@link #close()} unregisters it. Idempotent. The name
+   * stands as it is when it is a legal unquoted value (not empty, none of {@code , = : " * ? \} and no
+   * line break), so {@code name=extent_state} finds a cache named {@code extent_state}; any other name is
+   * written as {@link ObjectName#quote(String)} gives it. The returned name is always the registered one.
    *
    * @return the object name
    * @throws IllegalStateException if another MBean already has that name (two open caches with one name)
@@ -590,7 +593,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     try {
       ObjectName on =
-          new ObjectName("io.github.slabkit:type=SlabCache,name=" + ObjectName.quote(name));
+          new ObjectName("io.github.slabkit:type=SlabCache,name=" + jmxValue(name));
       ManagementFactory.getPlatformMBeanServer().registerMBean(new SlabCacheMBean(this), on);
       mbeanName = on;
       return on;
@@ -598,6 +601,12 @@ public final class SlabCache implements ObjectAllocator {
       throw new IllegalStateException(
           name + ": cannot register the MBean (" + e.getMessage() + "); give open caches distinct names", e);
     }
+  }
+
+  /** The name as an ObjectName value: unquoted when legal unquoted (see {@link #registerMBean()}). */
+  private static String jmxValue(String name) {
+    boolean plain = !name.isEmpty() && name.chars().noneMatch(c -> ",=:\"*?\\\n\r".indexOf(c) >= 0);
+    return plain ? name : ObjectName.quote(name);
   }
 
   /**

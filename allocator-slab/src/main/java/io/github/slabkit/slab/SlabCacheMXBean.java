@@ -2,7 +2,8 @@ package io.github.slabkit.slab;
 
 /**
  * The JMX view of one slab cache, registered by {@link SlabCache#registerMBean()} (or the builder's {@code
- * jmx(true)}) as {@code io.github.slabkit:type=SlabCache,name=<name>} and unregistered by {@code close()}.
+ * jmx(true)}) as {@code io.github.slabkit:type=SlabCache,name=<name>} (quoted only when the name needs it, see
+ * {@link SlabCache#registerMBean()}) and unregistered by {@code close()}.
  * Figures are those of {@link SlabStatistics}; memory is split the way pooled-allocator users ask for: in use
  * by objects, held in magazines and the depot, in empty slabs, and charged to the budget.
  */

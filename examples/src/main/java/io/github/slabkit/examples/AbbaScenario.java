@@ -40,6 +40,7 @@ public final class AbbaScenario {
 
   private final DemoOptions options;
   private final PrintStream out;
+  private final Hold hold;
 
   /**
    * Creates the scenario.
@@ -48,8 +49,13 @@ public final class AbbaScenario {
    * @param out where to print
    */
   public AbbaScenario(DemoOptions options, PrintStream out) {
+    this(options, out, new Hold(null, System.in, out));
+  }
+
+  AbbaScenario(DemoOptions options, PrintStream out, Hold hold) {
     this.options = options;
     this.out = out;
+    this.hold = hold;
   }
 
   /** What a worker thread is doing, for the watchdog's report. */
@@ -86,6 +92,9 @@ public final class AbbaScenario {
         threads,
         minNr,
         budget.limit());
+    if (options.jmx()) {
+      JmxReport.print(out, List.of(slabA.registerMBean(), slabB.registerMBean(), a.registerMBean(), b.registerMBean()));
+    }
     Checks checks = new Checks(out);
 
     // 1. naive: hold one, block for the other. Checked mode would reject this pattern at once (part 3
@@ -219,6 +228,7 @@ public final class AbbaScenario {
     out.println();
     printPool(a.mempoolStatistics());
     printPool(b.mempoolStatistics());
+    hold.await(); // --hold: the pools are still open for a JMX client
     checkPool(checks, a);
     checkPool(checks, b);
     checks.close(a);

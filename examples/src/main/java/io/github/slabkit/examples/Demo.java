@@ -1,7 +1,11 @@
 package io.github.slabkit.examples;
 
 import io.github.slabkit.allocator.AllocationFailedException;
+import io.github.slabkit.slab.SlabDebug;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.Arrays;
 
 /**
  * The runnable demo, the README's main job: {@code java -jar slabkit-demo.jar [writeback|abba|all]
@@ -18,7 +22,7 @@ public final class Demo {
    * @throws InterruptedException if interrupted
    */
   public static void main(String[] args) throws InterruptedException {
-    int status = run(System.out, args);
+    int status = run(System.out, System.in, args);
     System.out.flush();
     if (status != 0) {
       System.exit(status);
@@ -26,7 +30,7 @@ public final class Demo {
   }
 
   /**
-   * Runs the demo without exiting: what {@link #main} does, for tests.
+   * Runs the demo without exiting and without input (a {@code --hold} then ends only when its time is up).
    *
    * @param out where to print
    * @param args the scenario and options
@@ -34,6 +38,19 @@ public final class Demo {
    * @throws InterruptedException if interrupted
    */
   public static int run(PrintStream out, String... args) throws InterruptedException {
+    return run(out, new ByteArrayInputStream(new byte[0]), args);
+  }
+
+  /**
+   * Runs the demo without exiting: what {@link #main} does, for tests.
+   *
+   * @param out where to print
+   * @param in where {@code --hold} reads the Enter that ends it
+   * @param args the scenario and options
+   * @return the exit status: 0 when every check passed, 1 when one failed, 2 on a bad command line
+   * @throws InterruptedException if interrupted
+   */
+  public static int run(PrintStream out, InputStream in, String... args) throws InterruptedException {
     DemoOptions options;
     try {
       options = DemoOptions.parse(args);
@@ -45,24 +62,59 @@ public final class Demo {
       out.print(DemoOptions.HELP);
       return 0;
     }
-    boolean ok = true;
+    printDebugHeader(out, options);
+    Hold hold = new Hold(options.hold(), in, out);
+    boolean all = options.scenario().equals("all");
+    String writeback = "";
+    String abba = "";
     try {
-      if (options.scenario().equals("writeback") || options.scenario().equals("all")) {
-        ok &= new WritebackSimulation(options, out).run();
+      if (options.scenario().equals("writeback") || all) {
+        writeback = new WritebackSimulation(options, out, hold).run() ? "passed" : "FAILED";
       }
-      if (options.scenario().equals("abba") || options.scenario().equals("all")) {
-        if (options.scenario().equals("all")) {
+      if (options.scenario().equals("abba") || all) {
+        if (all) {
           out.println();
           options = DemoOptions.parse(withAbbaThreads(args));
         }
-        ok &= new AbbaScenario(options, out).run();
+        abba = new AbbaScenario(options, out, hold).run() ? "passed" : "FAILED";
       }
     } catch (AllocationFailedException | IllegalArgumentException e) {
       // e.g. a --budget too small for the reserves: the message says what to change
       out.println("slabkit-demo: cannot set up the scenario with these options: " + e.getMessage());
       return 2;
     }
+    boolean ok = !writeback.equals("FAILED") && !abba.equals("FAILED");
+    if (all) {
+      out.println();
+      out.println(
+          "all: writeback " + writeback + ", abba " + abba + ": "
+              + (ok ? "every check passed" : "SOME CHECKS FAILED (see above)"));
+    }
     return ok ? 0 : 1;
+  }
+
+  /** With debugging on, say so first: the numbers that follow are not the fast path's. */
+  private static void printDebugHeader(PrintStream out, DemoOptions options) {
+    SlabDebug debug = options.slabDebug();
+    String fromProperty = System.getProperty(SlabDebug.PROPERTY);
+    String flags;
+    if (debug != null && debug.enabled()) {
+      flags = debug + " (--slab-debug)";
+    } else if (debug == null && fromProperty != null && !fromProperty.isBlank()) {
+      flags = fromProperty + " (-D" + SlabDebug.PROPERTY + ")";
+    } else {
+      return;
+    }
+    out.println("slab debugging is ON for the demo's caches: " + flags);
+    out.println(
+        "  F consistency checks, Z red zones, P poisoning, U allocation/free tracking. Cost: every allocation"
+            + " and free bypasses the");
+    out.println(
+        "  per-thread magazines, takes the slab lock and checks the object: about 20-30x the fast path (U, which"
+            + " records a stack");
+    out.println(
+        "  per operation: about 3000x; see BENCHMARKS.md). Expect far fewer ops/s than without debugging.");
+    out.println();
   }
 
   /** For {@code all}: the abba part uses its own default thread count unless --threads was given. */
@@ -72,7 +124,7 @@ public final class Demo {
         return args;
       }
     }
-    String[] more = java.util.Arrays.copyOf(args, args.length + 2);
+    String[] more = Arrays.copyOf(args, args.length + 2);
     more[args.length] = "--threads";
     more[args.length + 1] = String.valueOf(DemoOptions.DEFAULT_ABBA_THREADS);
     return more;

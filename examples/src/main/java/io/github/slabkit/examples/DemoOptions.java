@@ -18,7 +18,8 @@ import org.jspecify.annotations.Nullable;
  * @param watchdog how long the abba watchdog waits without progress before it calls it a deadlock
  * @param seed the random seed
  * @param slabDebug slab debugging flags for the demo's caches, or null for the default (the system property)
- * @param jmx whether to register the caches' MBeans
+ * @param jmx whether to register the caches' and pools' MBeans and print their names
+ * @param hold how long to keep everything open after the run for a JMX client, or null for no hold
  * @param help whether {@code --help} was asked for
  */
 public record DemoOptions(
@@ -33,6 +34,7 @@ public record DemoOptions(
     long seed,
     @Nullable SlabDebug slabDebug,
     boolean jmx,
+    @Nullable Duration hold,
     boolean help) {
 
   /** Default writer threads of the writeback simulation. */
@@ -71,12 +73,17 @@ public record DemoOptions(
         --seed N           random seed (default 42)
         --slab-debug FLAGS slab debugging for the demo's caches, any of F Z P U (kernel slab_debug);
                            -Dslabkit.slab_debug=FLAGS on the java command line does the same
-        --jmx              register each slab cache's MBean (io.github.slabkit:type=SlabCache)
+        --jmx              register the MBeans of the demo's caches and pools and print their names and
+                           the process id (io.github.slabkit:type=SlabCache,name=extent_state, ...)
+        --hold SECS        after the run, keep the caches and pools open (MBeans registered) for a JMX
+                           client until Enter is pressed or SECS have passed (at most 3600)
         --help             this text
 
       Exit status: 0 when every check passed (writeback: tree consistent, every object returned;
       abba: the deadlock was detected and the reservations completed), 1 when a check failed,
       2 on a bad command line (or options that cannot work, e.g. a budget too small for the reserves).
+      Through Maven (-Pdemo) a non-zero status fails the build and Maven exits 1; run the jar directly
+      (java -jar examples/target/slabkit-demo.jar ...) to see the demo's own status.
       """;
 
   /**
@@ -98,6 +105,7 @@ public record DemoOptions(
     long seed = 42;
     SlabDebug debug = null;
     boolean jmx = false;
+    Duration hold = null;
     boolean help = false;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -112,6 +120,7 @@ public record DemoOptions(
         case "--pool-size" -> poolSize = positiveInt(a, value(args, ++i, a));
         case "--file-size" -> file = size(a, value(args, ++i, a));
         case "--watchdog" -> watchdog = Duration.ofMillis(positiveInt(a, value(args, ++i, a)));
+        case "--hold" -> hold = seconds(a, value(args, ++i, a));
         case "--seed" -> seed = parseLong(a, value(args, ++i, a));
         case "--slab-debug" -> debug = SlabDebug.of(value(args, ++i, a));
         default ->
@@ -128,7 +137,7 @@ public record DemoOptions(
       threads = scenario.equals("abba") ? DEFAULT_ABBA_THREADS : DEFAULT_WRITERS;
     }
     return new DemoOptions(
-        scenario, threads, duration, budget, reserve, poolSize, file, watchdog, seed, debug, jmx, help);
+        scenario, threads, duration, budget, reserve, poolSize, file, watchdog, seed, debug, jmx, hold, help);
   }
 
   /**
@@ -165,7 +174,7 @@ public record DemoOptions(
 
   private static Duration seconds(String option, String v) {
     try {
-      double s = Double.parseDouble(v);
+      double s = Double.parseDouble(v.trim());
       if (!(s > 0 && s <= 3600)) {
         throw new IllegalArgumentException(option + " must be more than 0 and at most 3600, was " + v);
       }
@@ -190,10 +199,21 @@ public record DemoOptions(
       unit = c == 'k' ? 1L << 10 : c == 'm' ? 1L << 20 : 1L << 30;
       s = s.substring(0, s.length() - 1);
     }
-    long n = parseLong(option, s);
+    long n;
+    try {
+      n = Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " needs a size, was '" + v + "'; " + SIZE_FORMS, e);
+    }
     if (n < 1 || n > (1L << 40) / unit) {
-      throw new IllegalArgumentException(option + " must be 1 byte to 1 TiB, was " + v);
+      throw new IllegalArgumentException(option + " must be 1 byte to 1 TiB, was '" + v + "'; " + SIZE_FORMS);
     }
     return n * unit;
   }
+
+  /** What a size option accepts, for error messages. */
+  static final String SIZE_FORMS =
+      "accepted forms: a whole number of bytes (4096) or with a suffix k, m or g for KiB, MiB or GiB"
+          + " (192k, 1m, 2g), case-insensitive";
+
 }

@@ -3,7 +3,10 @@ package io.github.slabkit.examples;
 import static io.github.slabkit.extent.ExtentBits.DELALLOC;
 import static io.github.slabkit.extent.ExtentBits.DIRTY;
 import static io.github.slabkit.extent.ExtentBits.LOCKED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import io.github.slabkit.allocator.Flyweight;
+import io.github.slabkit.allocator.LongField;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.extent.CachedState;
 import io.github.slabkit.extent.ExtentChangeset;
@@ -19,8 +22,8 @@ import io.github.slabkit.slab.SlabCache;
 import io.github.slabkit.slab.SlabInfo;
 import io.github.slabkit.slab.SlabStatistics;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,11 +55,10 @@ public final class WritebackSimulation {
   /** The most pages one write dirties. */
   static final int MAX_WRITE_PAGES = 8;
 
-  private static final long BIO_SIZE = 64;
-  private static final long ORDERED_SIZE = 48;
 
   private final DemoOptions options;
   private final PrintStream out;
+  private final Hold hold;
 
   // counters shared by the threads
   private final LongAdder ops = new LongAdder();
@@ -79,8 +81,13 @@ public final class WritebackSimulation {
    * @param out where to print
    */
   public WritebackSimulation(DemoOptions options, PrintStream out) {
+    this(options, out, new Hold(null, System.in, out));
+  }
+
+  WritebackSimulation(DemoOptions options, PrintStream out, Hold hold) {
     this.options = options;
     this.out = out;
+    this.hold = hold;
   }
 
   /** Accounts delalloc bytes from the tree's hooks, called under the tree lock. */
@@ -120,14 +127,25 @@ public final class WritebackSimulation {
         options.reserve());
 
     SlabCache states = cache("extent_state", ExtentTreeBuilder.STATE_SIZE, budget);
-    SlabCache bioCache = cache("bio", BIO_SIZE, budget);
-    SlabCache orderedCache = cache("ordered_extent", ORDERED_SIZE, budget);
+    SlabCache bioCache = cache("bio", 64, budget); // the struct bio is larger than the part used here
+    SlabCache orderedCache = cache("ordered_extent", 48, budget);
     List<SlabCache> caches = List.of(states, bioCache, orderedCache);
     Mempool statePool = Mempool.builder("extent_state_pool", states).minNr(options.reserve()).build();
     Mempool bios = Mempool.builder("bio_pool", bioCache).minNr(4).build();
     Mempool ordered = Mempool.builder("ordered_pool", orderedCache).minNr(4).build();
     ExtentTree tree =
         ExtentTree.builder("inode-257").pool(statePool).hooks(new DelallocAccounting()).build();
+    if (options.jmx()) {
+      JmxReport.print(
+          out,
+          List.of(
+              states.registerMBean(),
+              bioCache.registerMBean(),
+              orderedCache.registerMBean(),
+              statePool.registerMBean(),
+              bios.registerMBean(),
+              ordered.registerMBean()));
+    }
 
     List<Thread> writers = new ArrayList<>();
     for (int i = 0; i < options.threads(); i++) {
@@ -168,6 +186,7 @@ public final class WritebackSimulation {
         tree.refills(),
         throttles.sum());
     out.println();
+    hold.await(); // --hold: everything is still open for a JMX client
 
     Checks checks = new Checks(out);
     checks.check("no thread failed", failure.get() == null, String.valueOf(failure.get()));
@@ -261,6 +280,8 @@ public final class WritebackSimulation {
     RangeResult found = new RangeResult();
     CachedState cached = new CachedState();
     ExtentChangeset changed = new ExtentChangeset();
+    Flyweight bioView = new Flyweight(BIO, bios);
+    Flyweight orderedView = new Flyweight(ORDERED, ordered);
     long from = 0;
     while (!stopFlusher) {
       if (!tree.findContiguous(from, DELALLOC, found)) {
@@ -280,7 +301,7 @@ public final class WritebackSimulation {
       long bio = bioAndOrdered.take(bios);
       long ord = bioAndOrdered.take(ordered);
       bioAndOrdered.close();
-      submit(bios.segment(bio), ordered.segment(ord), start, end);
+      submit(bioView.wrap(bio), orderedView.wrap(ord), start, end);
       bios.free(bio);
       ordered.free(ord);
       // I/O done: clear delalloc and dirty, recording how many bytes were written, then unlock.
@@ -294,12 +315,27 @@ public final class WritebackSimulation {
     }
   }
 
-  private static void submit(MemorySegment bio, MemorySegment ordered, long start, long end) {
-    bio.set(ValueLayout.JAVA_LONG, 0, start);
-    bio.set(ValueLayout.JAVA_LONG, 8, end - start + 1);
-    ordered.set(ValueLayout.JAVA_LONG, 0, start);
-    ordered.set(ValueLayout.JAVA_LONG, 8, end);
-    if (bio.get(ValueLayout.JAVA_LONG, 0) != ordered.get(ValueLayout.JAVA_LONG, 0)) {
+  /** A bio: the first byte and the length of the range it writes. */
+  static final StructLayout BIO =
+      MemoryLayout.structLayout(JAVA_LONG.withName("sector"), JAVA_LONG.withName("length"));
+
+  /** An ordered extent: the range [start, end] whose writeback it tracks. */
+  static final StructLayout ORDERED =
+      MemoryLayout.structLayout(JAVA_LONG.withName("start"), JAVA_LONG.withName("end"));
+
+  private static final LongField BIO_SECTOR = LongField.of(BIO, "sector");
+  private static final LongField BIO_LENGTH = LongField.of(BIO, "length");
+  private static final LongField ORDERED_START = LongField.of(ORDERED, "start");
+  private static final LongField ORDERED_END = LongField.of(ORDERED, "end");
+
+  /** Fills the bio and the ordered extent through the flusher's reusable flyweights (no garbage per I/O). */
+  private static void submit(Flyweight bio, Flyweight ordered, long start, long end) {
+    BIO_SECTOR.set(bio, start);
+    BIO_LENGTH.set(bio, end - start + 1);
+    ORDERED_START.set(ordered, start);
+    ORDERED_END.set(ordered, end);
+    if (BIO_SECTOR.get(bio) != ORDERED_START.get(ordered)
+        || BIO_LENGTH.get(bio) != ORDERED_END.get(ordered) - ORDERED_START.get(ordered) + 1) {
       throw new IllegalStateException("bio and ordered extent disagree");
     }
   }

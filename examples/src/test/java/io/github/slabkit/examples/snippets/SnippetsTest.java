@@ -100,4 +100,23 @@ class SnippetsTest {
     String m = DebugExamples.leak();
     assertTrue(m.contains("BUG leaky:"), m);
   }
+
+  @Test
+  void flyweightReadsWhatItWrote() {
+    assertEquals(100 * 4096L, FlyweightExamples.flyweight());
+  }
+
+  @Test
+  void jmxLookupByTheDocumentedUnquotedName() throws Exception {
+    String r = JmxExamples.lookup();
+    // 5 active objects in the cache (the pool's reserve of 4 + the 1 handed out), the reserve still full
+    assertTrue(r.startsWith("5 4 "), r);
+    assertTrue(r.contains("io.github.slabkit:type=SlabCache,name=extent_state]"), r);
+    assertTrue(r.contains("io.github.slabkit:type=Mempool,name=extent_state_pool"), r);
+  }
+
+  @Test
+  void jmxQuotesNamesThatNeedIt() {
+    assertEquals("io.github.slabkit:type=SlabCache,name=\"tenant=a,b\"", JmxExamples.quotedName());
+  }
 }
