@@ -130,7 +130,11 @@ public final class WritebackSimulation {
     SlabCache bioCache = cache("bio", 64, budget); // the struct bio is larger than the part used here
     SlabCache orderedCache = cache("ordered_extent", 48, budget);
     List<SlabCache> caches = List.of(states, bioCache, orderedCache);
-    Mempool statePool = Mempool.builder("extent_state_pool", states).minNr(options.reserve()).build();
+    // The headroom keeps the last eighth of the reserve for the flusher's clear, unlock and lockForReclaim
+    // (RECLAIMING): writers are throttled long before, at a quarter of the reserve in use.
+    int headroom = Math.min(options.reserve() - 1, Math.max(1, options.reserve() / 8));
+    Mempool statePool =
+        Mempool.builder("extent_state_pool", states).minNr(options.reserve()).headroom(headroom).build();
     Mempool bios = Mempool.builder("bio_pool", bioCache).minNr(4).build();
     Mempool ordered = Mempool.builder("ordered_pool", orderedCache).minNr(4).build();
     ExtentTree tree =
@@ -293,7 +297,7 @@ public final class WritebackSimulation {
       }
       long start = found.start();
       long end = found.end();
-      tree.lock(start, end, LOCKED, cached);
+      tree.lockForReclaim(start, end, LOCKED, cached); // the flusher locks in order to give memory back
       // Submit the I/O: one bio and one ordered extent, both or neither (a reservation), while the range
       // is locked. The reservation is closed before the next tree call: in checked mode a tree operation
       // (which may wait for extent states) on a thread holding an open reservation would be hold-and-wait.
