@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
  * A pool of objects with a reserve that guarantees forward progress: the kernel's {@code mempool_t} over any
  * {@link ObjectAllocator}.
  *
+ * {@snippet class=io.github.slabkit.examples.snippets.MempoolExamples region="mempool"}
+ *
  * <p>{@code minNr} objects are preallocated when the pool is built. An allocation tries, in order:
  * <ol>
  *   <li>the backing allocator, without waiting and without reclaim ({@code backing.tryAllocate()});
@@ -69,6 +71,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Memory access ({@link #memory}, {@link #offset}, {@link #segment}) and {@link #checkHandle} delegate to
  * the backing allocator. The pool does not close its backing allocator.
  */
+// Error Prone's InvalidSnippet does not know external snippets (class=..., region=...), which javadoc resolves
+// through --snippet-path from the tested examples module.
+@SuppressWarnings("InvalidSnippet")
 public final class Mempool implements ObjectAllocator {
   private final MempoolCore core;
   private final String name;

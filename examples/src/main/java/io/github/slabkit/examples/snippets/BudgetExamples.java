@@ -32,18 +32,21 @@ public final class BudgetExamples {
       while ((h = small.tryAllocate()) != ObjectAllocator.NO_HANDLE) {
         held.add(h); // fill the whole budget with small objects
       }
-      StringBuilder result = new StringBuilder();
       // @start region="modes"
       long a = large.tryAllocate(); // GFP_NOWAIT: never blocks, never reclaims; 0 when nothing is at hand
       long b = large.tryAllocate(5, TimeUnit.MILLISECONDS); // may reclaim and wait up to 5 ms; 0 on timeout
+      AllocationFailedException failure = null;
       try {
         long c = large.allocate(); // may reclaim and wait up to maxWait, then throws
         large.free(c);
       } catch (AllocationFailedException e) {
-        // the message names the cache, the request, the budget's limit and use, and what to change
-        result.append(a).append(' ').append(b).append(' ').append(e.getClass().getSimpleName());
+        failure = e; // its message names the cache, the request, the budget's limit and use, and what to change
       }
       // @end
+      StringBuilder result = new StringBuilder();
+      if (failure != null) {
+        result.append(a).append(' ').append(b).append(' ').append(failure.getClass().getSimpleName());
+      }
       for (long x : held) {
         small.free(x);
       }

@@ -98,6 +98,7 @@ public final class MempoolExamples {
         SlabCache bufferCache = SlabCache.builder("buffer").objectSize(256).build();
         Mempool states = Mempool.builder("states", stateCache).minNr(4).build();
         Mempool buffers = Mempool.builder("buffers", bufferCache).minNr(2).build()) {
+      String explanation = "not detected";
       // @start region="checked"
       Reservation.checkedMode(true); // or -Dslabkit.mempool.checked=true; tests and the demo turn it on
       try (Reservation r = Reservation.of(states, 1).acquire()) {
@@ -108,11 +109,11 @@ public final class MempoolExamples {
         } finally {
           states.free(s);
         }
-        return "not detected";
       } catch (IllegalStateException e) {
-        return String.valueOf(e.getMessage());
+        explanation = e.getMessage(); // says what is held, what it blocks on, and what to do instead
       }
       // @end
+      return String.valueOf(explanation);
     } finally {
       Reservation.checkedMode(was);
     }
