@@ -87,6 +87,21 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
+   * Returns an allocation context owned by the calling thread: {@link MempoolLocal}'s {@code tryAllocate},
+   * {@code allocate} and {@code free} go through the backing allocator's own context ({@link
+   * ObjectAllocator#local()}; a slab cache's skips the thread lookup) and count in the context's counters,
+   * with no thread lookup of the pool's. The reserve, waiting and checked mode are the pool's.
+   *
+   * @return a new context owned by the calling thread
+   * @throws AllocatorClosedException if the pool is closed
+   */
+  @Override
+  public MempoolLocal local() {
+    core.checkOpen("local");
+    return new MempoolLocal(this, core, self, backing.local(), allocateOp);
+  }
+
+  /**
    * Starts building a mempool.
    *
    * @param name the pool's name, used in statistics and messages
@@ -468,7 +483,7 @@ public final class Mempool implements ObjectAllocator {
     return h;
   }
 
-  private long slowAllocate(boolean reclaiming, boolean timed, long nanos, boolean interruptible)
+  long slowAllocate(boolean reclaiming, boolean timed, long nanos, boolean interruptible)
       throws InterruptedException {
     Ticket t = new Ticket(self, new int[] {1}, reclaiming);
     if (!core.queue().await(t, timed, nanos, interruptible)) {

@@ -8,7 +8,6 @@ import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.slab.internal.HandleTags;
-import io.github.slabkit.slab.internal.Magazine;
 import io.github.slabkit.slab.internal.MagazineDepot;
 import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
@@ -195,6 +194,26 @@ public final class SlabCache implements ObjectAllocator {
     return budget;
   }
 
+  /**
+   * Returns an allocation context owned by the calling thread: {@link SlabLocal}'s {@code tryAllocate},
+   * {@code allocate} and {@code free} work on this thread's magazines with no per-call thread lookup (see
+   * {@link SlabLocal} for what is checked, virtual threads and the end of a context). Allocates the small
+   * context object; its calls allocate nothing.
+   *
+   * @return a new context owned by the calling thread
+   * @throws AllocatorClosedException if the cache is closed
+   */
+  @Override
+  public SlabLocal local() {
+    if (closed) {
+      throw closedException("local");
+    }
+    Thread t = Thread.currentThread();
+    boolean ownPair = t.isVirtual();
+    ThreadCache tc = ownPair ? depot.registerContext(t) : depot.local(t);
+    return new SlabLocal(this, t, tc, layer, depot, debugger != null, ownPair);
+  }
+
   // ---------------------------------------------------------------- allocation fast paths
 
   @Override
@@ -207,7 +226,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return allocateUntimed(depot.local(t), SlabLayer.NOWAIT);
+      return owned(depot.local(t).allocate(SlabLayer.NOWAIT));
     }
     return allocateVirtual(SlabLayer.NOWAIT);
   }
@@ -222,7 +241,7 @@ public final class SlabCache implements ObjectAllocator {
     if (debugger != null) {
       h = debugAllocate(SlabLayer.BLOCKING, 0);
     } else if (!t.isVirtual()) {
-      h = allocateUntimed(depot.local(t), SlabLayer.BLOCKING);
+      h = owned(depot.local(t).allocate(SlabLayer.BLOCKING));
     } else {
       h = allocateVirtual(SlabLayer.BLOCKING);
     }
@@ -243,28 +262,28 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return allocateFrom(depot.local(t), SlabLayer.TIMED, nanos);
+      return owned(depot.local(t).allocate(SlabLayer.TIMED, nanos));
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
       return owned(depot.allocateDirect(SlabLayer.TIMED, nanos));
     }
     try {
-      return allocateFrom(s, SlabLayer.TIMED, nanos);
+      return owned(s.allocate(SlabLayer.TIMED, nanos));
     } finally {
       s.unlock();
     }
   }
 
   /** Marks a handle that leaves the cache for the user as owned (see {@link SlabLayer#own}). */
-  private long owned(long h) {
+  long owned(long h) {
     if (h != NO_HANDLE) {
       layer.own(h);
     }
     return h;
   }
 
-  private long debugAllocate(int mode, long nanos) {
+  long debugAllocate(int mode, long nanos) {
     try {
       return debugAllocateTimed(mode, nanos);
     } catch (InterruptedException e) {
@@ -282,15 +301,6 @@ public final class SlabCache implements ObjectAllocator {
     return h;
   }
 
-  /** {@link #allocateFrom} for the modes that cannot be interrupted. */
-  private long allocateUntimed(ThreadCache tc, int mode) {
-    try {
-      return allocateFrom(tc, mode, 0);
-    } catch (InterruptedException e) {
-      throw new AssertionError("only TIMED mode is interruptible", e);
-    }
-  }
-
   private long allocateVirtual(int mode) {
     try {
       ThreadCache s = depot.lockStripe();
@@ -298,30 +308,13 @@ public final class SlabCache implements ObjectAllocator {
         return owned(depot.allocateDirect(mode, 0));
       }
       try {
-        return allocateFrom(s, mode, 0);
+        return owned(s.allocate(mode));
       } finally {
         s.unlock();
       }
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
-  }
-
-  /**
-   * The fast path: pops the loaded magazine of a thread's (or a locked stripe's) cache, with no atomic
-   * instruction; the depot and the slabs only when it is empty.
-   */
-  private long allocateFrom(ThreadCache tc, int mode, long nanos) throws InterruptedException {
-    Magazine m = tc.loaded;
-    int c = m.count;
-    if (c > 0) {
-      m.count = --c;
-      tc.countAlloc();
-      long h = m.handles[c];
-      layer.own(h);
-      return h;
-    }
-    return owned(depot.allocateSlow(tc, mode, nanos));
   }
 
   // ---------------------------------------------------------------- free
@@ -332,15 +325,7 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("free");
     }
     if (debugger != null) {
-      try {
-        debugger.free(handle);
-      } catch (InvalidHandleException e) {
-        if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
-          refusedDoubleFrees.incrementAndGet();
-        }
-        throw e;
-      }
-      depot.countDirectFrees(1);
+      debugFree(handle);
       return;
     }
     // The side table answers "is this a live object of ours, handed out and not yet freed?" in one check.
@@ -349,19 +334,22 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      Magazine m = tc.loaded;
-      int c = m.count;
-      if (c < magazineSize) {
-        m.handles[c] = handle;
-        m.count = c + 1;
-        tc.countFree();
-        return;
-      }
-      depot.freeSlow(tc, handle);
+      depot.local(t).free(handle);
       return;
     }
     freeVirtual(handle);
+  }
+
+  void debugFree(long handle) {
+    try {
+      Objects.requireNonNull(debugger).free(handle);
+    } catch (InvalidHandleException e) {
+      if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
+        refusedDoubleFrees.incrementAndGet();
+      }
+      throw e;
+    }
+    depot.countDirectFrees(1);
   }
 
   private void freeVirtual(long handle) {
@@ -371,20 +359,14 @@ public final class SlabCache implements ObjectAllocator {
       return;
     }
     try {
-      Magazine m = s.loaded;
-      if (m.count < magazineSize) {
-        m.handles[m.count++] = handle;
-        s.countFree();
-      } else {
-        depot.freeSlow(s, handle);
-      }
+      s.free(handle);
     } finally {
       s.unlock();
     }
   }
 
   /** The exception for a handle {@link SlabLayer#disown} refused: not ours, or already free. */
-  private InvalidHandleException refused(long handle) {
+  InvalidHandleException refused(long handle) {
     if (layer.whyInvalid(handle) != null) {
       return invalid(handle);
     }
@@ -798,7 +780,7 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- errors
 
-  private AllocatorClosedException closedException(String op) {
+  AllocatorClosedException closedException(String op) {
     return new AllocatorClosedException(name, op);
   }
 
@@ -817,7 +799,7 @@ public final class SlabCache implements ObjectAllocator {
             + " second owner of the handle (debug tracking, SlabDebug flag U, shows where it was freed)");
   }
 
-  private AllocationFailedException failure(String request) {
+  AllocationFailedException failure(String request) {
     return new AllocationFailedException(
         name,
         request,
