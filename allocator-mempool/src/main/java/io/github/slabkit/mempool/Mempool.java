@@ -62,7 +62,10 @@ import java.util.concurrent.TimeUnit;
  * allows it; library code that stores objects in a shared structure {@link #disown(long) disowns} them.
  *
  * <h2>Thread safety and memory consistency</h2>
- * Thread safe. Actions in a thread prior to freeing an object happen-before actions subsequent to the
+ * A thread that allocates a lot can take a {@link #local()} context ({@link MempoolLocal}): the same paths,
+ * through the backing allocator's own context and with the pool's counters in the context.
+ *
+ * <p>Thread safe. Actions in a thread prior to freeing an object happen-before actions subsequent to the
  * allocation that returns the same object in another thread, through the reserve as through the backing
  * allocator. {@link #close()} must not race with other operations.
  *

@@ -45,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  * instruction and no heap allocation; full and empty magazines are exchanged with a shared depot, and only
  * the depot's misses lock the slab lists. An object freed on another thread goes into the freeing thread's
  * magazine. Virtual threads use a fixed set of striped magazines (a try-lock each), so millions of them cost
- * no per-thread memory.
+ * no per-thread memory. A thread that allocates a lot (an event loop, a thread-per-core engine) can take a
+ * {@link #local()} context, which works on the same magazines without looking the thread up on each call.
  *
  * <h2>Blocking and failure</h2>
  * <ul>
