@@ -193,6 +193,18 @@ public interface ObjectAllocator extends AutoCloseable {
   }
 
   /**
+   * Returns an allocation context bound to the calling thread (see {@link LocalAllocator}). The default
+   * checks the owner on every call and delegates to this allocator; a slab cache and a mempool return
+   * contexts that skip the per-call thread lookup.
+   *
+   * @return a new context owned by the calling thread
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  default LocalAllocator local() {
+    return new DelegatingLocalAllocator(this);
+  }
+
+  /**
    * Returns a snapshot of the allocator's counters. The snapshot is not atomic across fields when other
    * threads allocate concurrently; each field is a value it had during the call.
    *

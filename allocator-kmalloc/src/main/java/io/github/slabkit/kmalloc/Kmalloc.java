@@ -12,6 +12,7 @@ import io.github.slabkit.kmalloc.internal.RequestSampler;
 import io.github.slabkit.kmalloc.internal.SizeClassArena;
 import io.github.slabkit.kmalloc.internal.SizeClasses;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabCacheBuilder;
 import io.github.slabkit.slab.SlabDebug;
 import io.github.slabkit.slab.SlabInfo;
 import java.lang.foreign.Arena;
@@ -127,7 +128,7 @@ public final class Kmalloc implements AutoCloseable {
 
   private SlabCache classCache(KmallocBuilder b, int c) {
     long size = classes.size(c);
-    SlabCache.Builder cb =
+    SlabCacheBuilder cb =
         SlabCache.builder(name + "-" + classes.label(c))
             .objectSize(size)
             .alignment(classes.alignment(c))

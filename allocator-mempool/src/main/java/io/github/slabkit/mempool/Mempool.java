@@ -64,7 +64,10 @@ import java.util.concurrent.TimeUnit;
  * allows it; library code that stores objects in a shared structure {@link #disown(long) disowns} them.
  *
  * <h2>Thread safety and memory consistency</h2>
- * Thread safe. Actions in a thread prior to freeing an object happen-before actions subsequent to the
+ * A thread that allocates a lot can take a {@link #local()} context ({@link MempoolLocal}): the same paths,
+ * through the backing allocator's own context and with the pool's counters in the context.
+ *
+ * <p>Thread safe. Actions in a thread prior to freeing an object happen-before actions subsequent to the
  * allocation that returns the same object in another thread, through the reserve as through the backing
  * allocator. {@link #close()} must not race with other operations.
  *
@@ -89,6 +92,21 @@ public final class Mempool implements ObjectAllocator {
     this.backing = core.backing();
     this.allocateOp = "Mempool '" + name + "'.allocate()";
     this.allocateBulkOp = "Mempool '" + name + "'.allocateBulk()";
+  }
+
+  /**
+   * Returns an allocation context owned by the calling thread: {@link MempoolLocal}'s {@code tryAllocate},
+   * {@code allocate} and {@code free} go through the backing allocator's own context ({@link
+   * ObjectAllocator#local()}; a slab cache's skips the thread lookup) and count in the context's counters,
+   * with no thread lookup of the pool's. The reserve, waiting and checked mode are the pool's.
+   *
+   * @return a new context owned by the calling thread
+   * @throws AllocatorClosedException if the pool is closed
+   */
+  @Override
+  public MempoolLocal local() {
+    core.checkOpen("local");
+    return new MempoolLocal(this, core, self, backing.local(), allocateOp);
   }
 
   /**
@@ -482,7 +500,7 @@ public final class Mempool implements ObjectAllocator {
     return h;
   }
 
-  private long slowAllocate(boolean reclaiming, boolean timed, long nanos, boolean interruptible)
+  long slowAllocate(boolean reclaiming, boolean timed, long nanos, boolean interruptible)
       throws InterruptedException {
     Ticket t = new Ticket(self, new int[] {1}, reclaiming);
     if (!core.queue().await(t, timed, nanos, interruptible)) {

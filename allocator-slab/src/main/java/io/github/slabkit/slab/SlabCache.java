@@ -8,7 +8,6 @@ import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.slab.internal.HandleTags;
-import io.github.slabkit.slab.internal.Magazine;
 import io.github.slabkit.slab.internal.MagazineDepot;
 import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
@@ -46,7 +45,8 @@ import org.jspecify.annotations.Nullable;
  * instruction and no heap allocation; full and empty magazines are exchanged with a shared depot, and only
  * the depot's misses lock the slab lists. An object freed on another thread goes into the freeing thread's
  * magazine. Virtual threads use a fixed set of striped magazines (a try-lock each), so millions of them cost
- * no per-thread memory.
+ * no per-thread memory. A thread that allocates a lot (an event loop, a thread-per-core engine) can take a
+ * {@link #local()} context, which works on the same magazines without looking the thread up on each call.
  *
  * <h2>Blocking and failure</h2>
  * <ul>
@@ -76,7 +76,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SlabCache implements ObjectAllocator {
   private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
-  private static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
   private static final long TAG_MASK = 0xffffL << 48;
 
   private final String name;
@@ -109,8 +108,8 @@ public final class SlabCache implements ObjectAllocator {
    */
   private final ReentrantReadWriteLock maintenance = new ReentrantReadWriteLock();
 
-  private SlabCache(
-      Builder b, SlabDebug debug, HandleTags tags, int tag, long stride, long objectOffset,
+  SlabCache(
+      SlabCacheBuilder b, SlabDebug debug, HandleTags tags, int tag, long stride, long objectOffset,
       int objectsPerSlab, long segmentAlignment) {
     this.name = b.name;
     this.tags = tags;
@@ -172,8 +171,8 @@ public final class SlabCache implements ObjectAllocator {
    * @param name the name used in statistics, slabinfo and error messages
    * @return a builder; set at least the object size or layout
    */
-  public static Builder builder(String name) {
-    return new Builder(name);
+  public static SlabCacheBuilder builder(String name) {
+    return new SlabCacheBuilder(name);
   }
 
   @Override
@@ -195,6 +194,26 @@ public final class SlabCache implements ObjectAllocator {
     return budget;
   }
 
+  /**
+   * Returns an allocation context owned by the calling thread: {@link SlabLocal}'s {@code tryAllocate},
+   * {@code allocate} and {@code free} work on this thread's magazines with no per-call thread lookup (see
+   * {@link SlabLocal} for what is checked, virtual threads and the end of a context). Allocates the small
+   * context object; its calls allocate nothing.
+   *
+   * @return a new context owned by the calling thread
+   * @throws AllocatorClosedException if the cache is closed
+   */
+  @Override
+  public SlabLocal local() {
+    if (closed) {
+      throw closedException("local");
+    }
+    Thread t = Thread.currentThread();
+    boolean ownPair = t.isVirtual();
+    ThreadCache tc = ownPair ? depot.registerContext(t) : depot.local(t);
+    return new SlabLocal(this, t, tc, layer, depot, debugger != null, ownPair);
+  }
+
   // ---------------------------------------------------------------- allocation fast paths
 
   @Override
@@ -207,7 +226,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return allocateUntimed(depot.local(t), SlabLayer.NOWAIT);
+      return owned(depot.local(t).allocate(SlabLayer.NOWAIT));
     }
     return allocateVirtual(SlabLayer.NOWAIT);
   }
@@ -222,7 +241,7 @@ public final class SlabCache implements ObjectAllocator {
     if (debugger != null) {
       h = debugAllocate(SlabLayer.BLOCKING, 0);
     } else if (!t.isVirtual()) {
-      h = allocateUntimed(depot.local(t), SlabLayer.BLOCKING);
+      h = owned(depot.local(t).allocate(SlabLayer.BLOCKING));
     } else {
       h = allocateVirtual(SlabLayer.BLOCKING);
     }
@@ -243,28 +262,28 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return allocateFrom(depot.local(t), SlabLayer.TIMED, nanos);
+      return owned(depot.local(t).allocate(SlabLayer.TIMED, nanos));
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
       return owned(depot.allocateDirect(SlabLayer.TIMED, nanos));
     }
     try {
-      return allocateFrom(s, SlabLayer.TIMED, nanos);
+      return owned(s.allocate(SlabLayer.TIMED, nanos));
     } finally {
       s.unlock();
     }
   }
 
   /** Marks a handle that leaves the cache for the user as owned (see {@link SlabLayer#own}). */
-  private long owned(long h) {
+  long owned(long h) {
     if (h != NO_HANDLE) {
       layer.own(h);
     }
     return h;
   }
 
-  private long debugAllocate(int mode, long nanos) {
+  long debugAllocate(int mode, long nanos) {
     try {
       return debugAllocateTimed(mode, nanos);
     } catch (InterruptedException e) {
@@ -282,15 +301,6 @@ public final class SlabCache implements ObjectAllocator {
     return h;
   }
 
-  /** {@link #allocateFrom} for the modes that cannot be interrupted. */
-  private long allocateUntimed(ThreadCache tc, int mode) {
-    try {
-      return allocateFrom(tc, mode, 0);
-    } catch (InterruptedException e) {
-      throw new AssertionError("only TIMED mode is interruptible", e);
-    }
-  }
-
   private long allocateVirtual(int mode) {
     try {
       ThreadCache s = depot.lockStripe();
@@ -298,30 +308,13 @@ public final class SlabCache implements ObjectAllocator {
         return owned(depot.allocateDirect(mode, 0));
       }
       try {
-        return allocateFrom(s, mode, 0);
+        return owned(s.allocate(mode));
       } finally {
         s.unlock();
       }
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
-  }
-
-  /**
-   * The fast path: pops the loaded magazine of a thread's (or a locked stripe's) cache, with no atomic
-   * instruction; the depot and the slabs only when it is empty.
-   */
-  private long allocateFrom(ThreadCache tc, int mode, long nanos) throws InterruptedException {
-    Magazine m = tc.loaded;
-    int c = m.count;
-    if (c > 0) {
-      m.count = --c;
-      tc.countAlloc();
-      long h = m.handles[c];
-      layer.own(h);
-      return h;
-    }
-    return owned(depot.allocateSlow(tc, mode, nanos));
   }
 
   // ---------------------------------------------------------------- free
@@ -332,15 +325,7 @@ public final class SlabCache implements ObjectAllocator {
       throw closedException("free");
     }
     if (debugger != null) {
-      try {
-        debugger.free(handle);
-      } catch (InvalidHandleException e) {
-        if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
-          refusedDoubleFrees.incrementAndGet();
-        }
-        throw e;
-      }
-      depot.countDirectFrees(1);
+      debugFree(handle);
       return;
     }
     // The side table answers "is this a live object of ours, handed out and not yet freed?" in one check.
@@ -349,19 +334,22 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      Magazine m = tc.loaded;
-      int c = m.count;
-      if (c < magazineSize) {
-        m.handles[c] = handle;
-        m.count = c + 1;
-        tc.countFree();
-        return;
-      }
-      depot.freeSlow(tc, handle);
+      depot.local(t).free(handle);
       return;
     }
     freeVirtual(handle);
+  }
+
+  void debugFree(long handle) {
+    try {
+      Objects.requireNonNull(debugger).free(handle);
+    } catch (InvalidHandleException e) {
+      if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
+        refusedDoubleFrees.incrementAndGet();
+      }
+      throw e;
+    }
+    depot.countDirectFrees(1);
   }
 
   private void freeVirtual(long handle) {
@@ -371,20 +359,14 @@ public final class SlabCache implements ObjectAllocator {
       return;
     }
     try {
-      Magazine m = s.loaded;
-      if (m.count < magazineSize) {
-        m.handles[m.count++] = handle;
-        s.countFree();
-      } else {
-        depot.freeSlow(s, handle);
-      }
+      s.free(handle);
     } finally {
       s.unlock();
     }
   }
 
   /** The exception for a handle {@link SlabLayer#disown} refused: not ours, or already free. */
-  private InvalidHandleException refused(long handle) {
+  InvalidHandleException refused(long handle) {
     if (layer.whyInvalid(handle) != null) {
       return invalid(handle);
     }
@@ -569,7 +551,7 @@ public final class SlabCache implements ObjectAllocator {
 
   /**
    * Returns idle memory: the same as {@link #shrink()}, under the name Netty's users know. Can be run
-   * periodically by the builder's {@link Builder#trimWhenIdle(Duration)} policy.
+   * periodically by the builder's {@link SlabCacheBuilder#trimWhenIdle(Duration)} policy.
    *
    * @return the bytes released
    */
@@ -672,7 +654,7 @@ public final class SlabCache implements ObjectAllocator {
   /**
    * Closes the cache: flushes every magazine, releases every empty slab and unregisters from the budget.
    * Objects still allocated are a leak: they are reported through {@link System.Logger} as {@code BUG <name>:
-   * ...} and their slabs are kept, never freed while in use; with {@link Builder#throwOnLeak(boolean)} the
+   * ...} and their slabs are kept, never freed while in use; with {@link SlabCacheBuilder#throwOnLeak(boolean)} the
    * call then throws {@link IllegalStateException}. Idempotent. Must not race with other calls.
    *
    * <p>Blocking: close waits for a shrink in flight on another thread (the idle trimmer's, or one a budget's
@@ -807,7 +789,7 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- errors
 
-  private AllocatorClosedException closedException(String op) {
+  AllocatorClosedException closedException(String op) {
     return new AllocatorClosedException(name, op);
   }
 
@@ -826,7 +808,7 @@ public final class SlabCache implements ObjectAllocator {
             + " second owner of the handle (debug tracking, SlabDebug flag U, shows where it was freed)");
   }
 
-  private AllocationFailedException failure(String request) {
+  AllocationFailedException failure(String request) {
     return new AllocationFailedException(
         name,
         request,
@@ -838,317 +820,5 @@ public final class SlabCache implements ObjectAllocator {
   @Override
   public String toString() {
     return "SlabCache[" + name + ", " + objectSize + " B objects]";
-  }
-
-  /**
-   * Builds a {@link SlabCache}. Every option has a default; only the object size (or a layout) is required.
-   * Not thread safe.
-   */
-  public static final class Builder {
-    /** Default slab size: 64 KiB, or enough for 8 objects if they are larger. */
-    public static final long DEFAULT_SLAB_BYTES = 64 * 1024;
-
-    /** Objects larger than this belong in an {@code Arena}, not a slab cache. */
-    public static final long MAX_OBJECT_SIZE = 16L << 20;
-
-    private final String name;
-    private long objectSize = -1;
-    private long alignment = 8;
-    private boolean cacheLineAligned;
-    private long slabBytes = -1;
-    private int objectsPerSlab = -1;
-    private @Nullable ObjectConstructor constructor;
-    private MemoryBudget budget = MemoryBudget.unlimited();
-    private Duration maxWait = Duration.ofMillis(100);
-    private int magazineSize = 64;
-    private int maxEmptySlabs = 2;
-    private int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
-    private boolean throwOnLeak;
-    private @Nullable SlabDebug debug;
-    private SlabRegistry registry = SlabRegistry.global();
-    private @Nullable Duration trimWhenIdle;
-    private boolean jmx;
-
-    Builder(String name) {
-      this.name = Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("slab cache name must not be blank");
-      }
-    }
-
-    /**
-     * Sets the object size in bytes. Required unless {@link #layout} is given.
-     *
-     * @param bytes the size, 1 to {@link #MAX_OBJECT_SIZE}
-     * @return this builder
-     */
-    public Builder objectSize(long bytes) {
-      this.objectSize = bytes;
-      return this;
-    }
-
-    /**
-     * Sets the object size and alignment from a layout.
-     *
-     * @param layout the object's layout
-     * @return this builder
-     */
-    public Builder layout(MemoryLayout layout) {
-      this.objectSize = layout.byteSize();
-      this.alignment = Math.max(alignment, layout.byteAlignment());
-      return this;
-    }
-
-    /**
-     * Sets the object alignment (default 8).
-     *
-     * @param bytes a power of two
-     * @return this builder
-     */
-    public Builder alignment(long bytes) {
-      this.alignment = bytes;
-      return this;
-    }
-
-    /**
-     * Aligns every object to a 64-byte cache line, so objects used by different threads never share one
-     * (the kernel's {@code SLAB_HWCACHE_ALIGN}). Default off.
-     *
-     * @param on whether to align to cache lines
-     * @return this builder
-     */
-    public Builder cacheLineAligned(boolean on) {
-      this.cacheLineAligned = on;
-      return this;
-    }
-
-    /**
-     * Sets the bytes of one slab (default {@value #DEFAULT_SLAB_BYTES}, at least one object).
-     *
-     * @param bytes the slab size
-     * @return this builder
-     */
-    public Builder slabSize(long bytes) {
-      this.slabBytes = bytes;
-      return this;
-    }
-
-    /**
-     * Sets the number of objects in one slab instead of the slab size.
-     *
-     * @param n objects per slab, 1 to 2^24
-     * @return this builder
-     */
-    public Builder objectsPerSlab(int n) {
-      this.objectsPerSlab = n;
-      return this;
-    }
-
-    /**
-     * Sets a constructor run once per object when its slab is created.
-     *
-     * @param constructor the constructor
-     * @return this builder
-     */
-    public Builder constructor(ObjectConstructor constructor) {
-      this.constructor = Objects.requireNonNull(constructor, "constructor");
-      return this;
-    }
-
-    /**
-     * Sets the memory budget slabs are charged to (default: unlimited).
-     *
-     * @param budget the budget
-     * @return this builder
-     */
-    public Builder budget(MemoryBudget budget) {
-      this.budget = Objects.requireNonNull(budget, "budget");
-      return this;
-    }
-
-    /**
-     * Sets how long {@link SlabCache#allocate()} waits for budget credit after reclaim (default 100 ms).
-     * Durations beyond {@link Long#MAX_VALUE} nanoseconds (about 292 years) mean that long.
-     *
-     * @param wait the wait limit, not negative
-     * @return this builder
-     */
-    public Builder maxWait(Duration wait) {
-      if (wait.isNegative()) {
-        throw new IllegalArgumentException(name + ": maxWait must not be negative, was " + wait);
-      }
-      this.maxWait = wait;
-      return this;
-    }
-
-    /**
-     * Sets the number of handles in one magazine (default 64). Larger magazines visit the depot less often
-     * but hold more idle objects per thread.
-     *
-     * @param n handles per magazine, 1 to 4096
-     * @return this builder
-     */
-    public Builder magazineSize(int n) {
-      this.magazineSize = n;
-      return this;
-    }
-
-    /**
-     * Sets how many empty slabs are kept for reuse before further ones go back to the OS (default 2).
-     *
-     * @param n the number kept, at least 0
-     * @return this builder
-     */
-    public Builder maxEmptySlabs(int n) {
-      this.maxEmptySlabs = n;
-      return this;
-    }
-
-    /**
-     * Sets how many full magazines the depot holds (default max(16, 4 x CPUs)).
-     *
-     * @param n depot capacity in magazines, at least 2
-     * @return this builder
-     */
-    public Builder depotMagazines(int n) {
-      this.depotMagazines = n;
-      return this;
-    }
-
-    /**
-     * Makes {@link SlabCache#close()} throw {@link IllegalStateException} when objects leaked (default off:
-     * it reports them through {@link System.Logger}). Tests turn it on.
-     *
-     * @param on whether to throw
-     * @return this builder
-     */
-    public Builder throwOnLeak(boolean on) {
-      this.throwOnLeak = on;
-      return this;
-    }
-
-    /**
-     * Sets the registry the cache joins, for slabinfo tables (default {@link SlabRegistry#global()}).
-     *
-     * @param registry the registry
-     * @return this builder
-     */
-    public Builder registry(SlabRegistry registry) {
-      this.registry = Objects.requireNonNull(registry, "registry");
-      return this;
-    }
-
-    /**
-     * Trims the cache ({@link SlabCache#trim()}) whenever a whole period passes with no allocation or free
-     * (default: never; one shared daemon thread runs the checks). {@link SlabCache#close()} waits for a
-     * trim in flight. Periods beyond {@link Long#MAX_VALUE} nanoseconds mean that long.
-     *
-     * @param period the idle period, positive
-     * @return this builder
-     */
-    public Builder trimWhenIdle(Duration period) {
-      if (period.isZero() || period.isNegative()) {
-        throw new IllegalArgumentException(name + ": trimWhenIdle period must be positive, was " + period);
-      }
-      this.trimWhenIdle = period;
-      return this;
-    }
-
-    /**
-     * Registers the cache's {@link SlabCacheMXBean} when built (default off).
-     *
-     * @param on whether to register
-     * @return this builder
-     */
-    public Builder jmx(boolean on) {
-      this.jmx = on;
-      return this;
-    }
-
-    /**
-     * Sets the debugging options (default: those of the system property {@value SlabDebug#PROPERTY} for
-     * this cache's name, else off).
-     *
-     * @param debug the options
-     * @return this builder
-     */
-    public Builder debug(SlabDebug debug) {
-      this.debug = Objects.requireNonNull(debug, "debug");
-      return this;
-    }
-
-    /**
-     * Creates the cache. No slab is allocated until the first allocation.
-     *
-     * @return the cache
-     * @throws IllegalArgumentException naming the bad option if the options are inconsistent
-     * @throws IllegalStateException if 65,535 caches are open (handles name their cache in 16 bits, so no
-     *     more can be told apart; a cache closed with leaked objects stays counted), or if {@code jmx(true)}
-     *     and an open cache already registered the name; nothing is registered or charged then
-     */
-    public SlabCache build() {
-      String p = "slab cache '" + name + "': ";
-      if (objectSize == -1) {
-        throw new IllegalArgumentException(p + "set objectSize(bytes) or layout(layout)");
-      }
-      if (objectSize <= 0) {
-        throw new IllegalArgumentException(p + "object size must be positive, was " + objectSize);
-      }
-      if (objectSize > MAX_OBJECT_SIZE) {
-        throw new IllegalArgumentException(
-            p + "object size " + objectSize + " B exceeds " + MAX_OBJECT_SIZE
-                + " B; allocate large objects from an Arena instead");
-      }
-      if (alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > 4096) {
-        throw new IllegalArgumentException(
-            p + "alignment must be a power of two up to 4096, was " + alignment);
-      }
-      long align = cacheLineAligned ? Math.max(alignment, 64) : alignment;
-      SlabDebug dbg = debug;
-      if (dbg == null) {
-        dbg = Objects.requireNonNullElse(SlabDebug.fromSystemProperty(name), SlabDebug.off());
-      }
-      long left = SlabDebugger.leftRedZone(dbg, align);
-      long unaligned = left + objectSize + SlabDebugger.rightRedZone(dbg);
-      long stride = (unaligned + align - 1) & -align;
-      int perSlab;
-      if (objectsPerSlab != -1) {
-        if (objectsPerSlab < 1 || objectsPerSlab > MAX_OBJECTS_PER_SLAB) {
-          throw new IllegalArgumentException(
-              p + "objectsPerSlab must be 1 to " + MAX_OBJECTS_PER_SLAB + ", was " + objectsPerSlab);
-        }
-        perSlab = objectsPerSlab;
-      } else if (slabBytes != -1) {
-        if (slabBytes < stride) {
-          throw new IllegalArgumentException(
-              p + "slab size " + slabBytes + " B is smaller than one object (" + stride + " B)");
-        }
-        perSlab = (int) Math.min(MAX_OBJECTS_PER_SLAB, slabBytes / stride);
-      } else {
-        perSlab = (int) Math.max(8, DEFAULT_SLAB_BYTES / stride);
-      }
-      if (stride * perSlab > budget.limit()) {
-        throw new IllegalArgumentException(
-            p + "one slab (" + stride * perSlab + " B) is larger than the budget '" + budget.name()
-                + "' (" + budget.limit() + " B); use smaller slabs or a larger budget");
-      }
-      if (magazineSize < 1 || magazineSize > 4096) {
-        throw new IllegalArgumentException(p + "magazineSize must be 1 to 4096, was " + magazineSize);
-      }
-      if (maxEmptySlabs < 0) {
-        throw new IllegalArgumentException(p + "maxEmptySlabs must not be negative");
-      }
-      if (depotMagazines < 2) {
-        throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
-      }
-      HandleTags tags = HandleTags.global();
-      int tag = tags.acquire(name);
-      try {
-        return new SlabCache(this, dbg, tags, tag, stride, left, perSlab, Math.max(align, 8));
-      } catch (RuntimeException | Error e) {
-        tags.release(tag);
-        throw e;
-      }
-    }
   }
 }

@@ -29,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Debugging is off by default and then costs one predictable branch per operation. It can be turned on
  * without a rebuild with the system property {@code slabkit.slab_debug}: {@code -Dslabkit.slab_debug=FZPU}
  * for every cache, or {@code -Dslabkit.slab_debug=FZPU,cacheA,cacheB} for the named ones; an explicit
- * {@link SlabCache.Builder#debug(SlabDebug)} wins over the property.
+ * {@link SlabCacheBuilder#debug(SlabDebug)} wins over the property.
  *
  * <p>Immutable and thread safe.
  */

@@ -6,7 +6,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The set of open slab caches that a {@code /proc/slabinfo}-style table lists. Caches join the {@link
- * #global()} registry when built (or the one given to {@link SlabCache.Builder#registry(SlabRegistry)}) and
+ * #global()} registry when built (or the one given to {@link SlabCacheBuilder#registry(SlabRegistry)}) and
  * leave it when closed. Thread safe.
  */
 public final class SlabRegistry {

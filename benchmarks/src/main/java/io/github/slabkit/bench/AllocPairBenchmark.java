@@ -1,6 +1,7 @@
 package io.github.slabkit.bench;
 
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabLocal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -44,6 +45,7 @@ public class AllocPairBenchmark {
   static final int EVENT_LOOP_BATCH = 8192;
 
   private SlabCache slab;
+  private SlabLocal slabLocal;
   private ByteBufAllocator pooled;
   private ByteBufAllocator adaptive;
   private Arena poolArena;
@@ -55,6 +57,7 @@ public class AllocPairBenchmark {
   @SuppressWarnings("MustBeClosedChecker") // closed in tearDown(): JMH owns the lifecycle
   public void setUp() {
     slab = Anchors.slab("bench-pair");
+    slabLocal = slab.local(); // Scope.Thread: set up on the benchmark thread, which owns it
     pooled = Anchors.nettyPooled();
     adaptive = Anchors.nettyAdaptive();
     poolArena = Arena.ofShared();
@@ -69,6 +72,7 @@ public class AllocPairBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     poolArena.close();
+    slabLocal.close();
     slab.close();
   }
 
@@ -76,6 +80,14 @@ public class AllocPairBenchmark {
   public long slabTryAllocateFree() {
     long h = slab.tryAllocate();
     slab.free(h);
+    return h;
+  }
+
+  /** The thread-bound context ({@link SlabCache#local()}): the same magazines, no per-call thread lookup. */
+  @Benchmark
+  public long slabLocalAllocateFree() {
+    long h = slabLocal.allocate();
+    slabLocal.free(h);
     return h;
   }
 

@@ -2,8 +2,10 @@ package io.github.slabkit.bench;
 
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.mempool.Mempool;
+import io.github.slabkit.mempool.MempoolLocal;
 import io.github.slabkit.mempool.Reservation;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabLocal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +67,41 @@ public class MempoolBenchmark {
     public void tearDown() {
       pool.close();
       slab.close();
+    }
+  }
+
+  /** {@link BackingSucceeds} through a context owned by the benchmark thread. */
+  @State(Scope.Thread)
+  public static class BackingSucceedsLocal extends BackingSucceeds {
+    MempoolLocal local;
+
+    @Setup(Level.Trial)
+    public void setUpLocal() {
+      local = pool.local();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDownLocal() {
+      local.close();
+    }
+  }
+
+  /** The bare slab cache through a context owned by the benchmark thread. */
+  @State(Scope.Thread)
+  public static class BareLocal {
+    SlabCache a;
+    SlabLocal local;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      a = Anchors.slab("bench-bare-local");
+      local = a.local();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      local.close();
+      a.close();
     }
   }
 
@@ -160,6 +197,22 @@ public class MempoolBenchmark {
   public long mempoolAllocateFree(BackingSucceeds s) {
     long h = s.pool.allocate();
     s.pool.free(h);
+    return h;
+  }
+
+  /** The pool's thread-bound context ({@link Mempool#local()}) over the slab cache's. */
+  @Benchmark
+  public long mempoolLocalAllocateFree(BackingSucceedsLocal s) {
+    long h = s.local.allocate();
+    s.local.free(h);
+    return h;
+  }
+
+  /** The bare slab cache's context: the baseline of {@link #mempoolLocalAllocateFree}. */
+  @Benchmark
+  public long bareSlabLocalAllocateFree(BareLocal s) {
+    long h = s.local.allocate();
+    s.local.free(h);
     return h;
   }
 

@@ -6,6 +6,7 @@ import io.github.slabkit.mempool.MempoolStatistics;
 import io.github.slabkit.mempool.Reservation;
 import io.github.slabkit.mempool.ReservationStatistics;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabCacheBuilder;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -377,7 +378,7 @@ public final class AbbaScenario {
   }
 
   private SlabCache cache(String name, int perSlab, MemoryBudget budget) {
-    SlabCache.Builder builder = SlabCache.builder(name).objectSize(64).objectsPerSlab(perSlab).budget(budget);
+    SlabCacheBuilder builder = SlabCache.builder(name).objectSize(64).objectsPerSlab(perSlab).budget(budget);
     if (options.slabDebug() != null) {
       builder.debug(options.slabDebug());
     }

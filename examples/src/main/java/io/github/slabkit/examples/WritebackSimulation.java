@@ -19,6 +19,7 @@ import io.github.slabkit.mempool.MempoolStatistics;
 import io.github.slabkit.mempool.Reservation;
 import io.github.slabkit.mempool.ReservationStatistics;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabCacheBuilder;
 import io.github.slabkit.slab.SlabInfo;
 import io.github.slabkit.slab.SlabStatistics;
 import java.io.PrintStream;
@@ -220,7 +221,7 @@ public final class WritebackSimulation {
   }
 
   private SlabCache cache(String name, long size, MemoryBudget budget) {
-    SlabCache.Builder b =
+    SlabCacheBuilder b =
         SlabCache.builder(name).objectSize(size).slabSize(4096).magazineSize(16).budget(budget);
     if (options.slabDebug() != null) {
       b.debug(options.slabDebug());

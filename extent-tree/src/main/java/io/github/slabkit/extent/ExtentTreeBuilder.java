@@ -6,6 +6,7 @@ import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.internal.StateLayout;
 import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabCacheBuilder;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -185,7 +186,7 @@ public final class ExtentTreeBuilder {
       throw new IllegalArgumentException(
           name + ": headroom " + h + " must be below the reserve " + reserve + " (ordinary operations need some)");
     }
-    SlabCache.Builder sb = SlabCache.builder(name + "-states").layout(StateLayout.LAYOUT);
+    SlabCacheBuilder sb = SlabCache.builder(name + "-states").layout(StateLayout.LAYOUT);
     if (budget != null) {
       sb.budget(budget);
     }

@@ -3,6 +3,7 @@ package io.github.slabkit.mempool.internal;
 import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
+import io.github.slabkit.allocator.LocalAllocator;
 import io.github.slabkit.allocator.ObjectAllocator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -242,7 +243,38 @@ public final class MempoolCore {
       counters.addBackingHits(1);
       return h;
     }
-    h = reserve.takeOne(reclaiming);
+    return allocateFromReserve(reclaiming);
+  }
+
+  /**
+   * {@link #allocateFast} for an allocation context: the backing allocator's context, counted in the
+   * context's counters, then the reserve as {@link #allocateFast}.
+   *
+   * @param backingLocal the backing allocator's context on the calling thread
+   * @param cell the context's counters
+   * @param reclaiming whether the request may take the headroom
+   * @return a handle or {@code 0}
+   */
+  public long allocateFast(LocalAllocator backingLocal, PoolCounters.ThreadCounters cell, boolean reclaiming) {
+    long h = backingLocal.tryAllocate();
+    if (h != ObjectAllocator.NO_HANDLE) {
+      cell.addBackingHit();
+      return h;
+    }
+    return allocateFromReserve(reclaiming);
+  }
+
+  /**
+   * Counters for an allocation context.
+   *
+   * @return new single-writer counters, summed into the pool's statistics
+   */
+  public PoolCounters.ThreadCounters newContextCounters() {
+    return counters.newContextCounters();
+  }
+
+  private long allocateFromReserve(boolean reclaiming) {
+    long h = reserve.takeOne(reclaiming);
     if (h == ObjectAllocator.NO_HANDLE) {
       return h;
     }
@@ -392,6 +424,29 @@ public final class MempoolCore {
       throw refused(h, e);
     }
     counters.addFrees(1);
+  }
+
+  /**
+   * {@link #free} for an allocation context: an object not kept by the reserve goes to the backing
+   * allocator's context and is counted in the context's counters.
+   *
+   * @param h the handle
+   * @param backingLocal the backing allocator's context on the calling thread
+   * @param cell the context's counters
+   * @throws InvalidHandleException if the handle is refused; nothing changes
+   */
+  public void free(long h, LocalAllocator backingLocal, PoolCounters.ThreadCounters cell) {
+    checkOpen("free");
+    if (reserve.looksBelowMin() && refillWith(h)) {
+      cell.addFree();
+      return;
+    }
+    try {
+      backingLocal.free(h); // validates h itself: a refused handle changes nothing
+    } catch (InvalidHandleException e) {
+      throw refused(h, e);
+    }
+    cell.addFree();
   }
 
   /** The reserve looked below minNr: check the handle, then keep it if the reserve still has room. */

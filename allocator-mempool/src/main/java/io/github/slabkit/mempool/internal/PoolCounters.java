@@ -15,11 +15,26 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code LongAdder} increment is a locked compare-and-swap, which alone made allocate+free through the pool
  * cost about 2.5x the bare slab cache.
  */
-final class PoolCounters {
-  /** The fast path's counters of one platform thread; single writer. */
-  static final class ThreadCounters {
+public final class PoolCounters {
+  /**
+   * The fast path's counters of one platform thread, or of one allocation context (a {@code MempoolLocal},
+   * on any kind of thread); single writer.
+   */
+  public static final class ThreadCounters {
     long backingHits;
     long frees;
+
+    ThreadCounters() {}
+
+    /** Counts one allocation the backing allocator served; owner only. */
+    public void addBackingHit() {
+      TC_BACKING_HITS.setOpaque(this, backingHits + 1);
+    }
+
+    /** Counts one free; owner only. */
+    public void addFree() {
+      TC_FREES.setOpaque(this, frees + 1);
+    }
   }
 
   private final Thread firstThread = Thread.currentThread();
@@ -33,6 +48,15 @@ final class PoolCounters {
   private final LongAdder reserveHits = new LongAdder();
   private final LongAdder frees = new LongAdder();
   private final LongAdder failures = new LongAdder();
+
+  /**
+   * Counters for an allocation context, summed with the others; kept after the context ends.
+   *
+   * @return new counters, written only by the context's owner
+   */
+  public ThreadCounters newContextCounters() {
+    return register();
+  }
 
   private synchronized ThreadCounters register() {
     ThreadCounters c = new ThreadCounters();

@@ -5,15 +5,15 @@ package io.github.slabkit.slab.internal;
  * time, or sitting in the depot; never accessed by two threads without a happens-before edge between them
  * (the depot queue's offer/poll, or a stripe's lock).
  */
-public final class Magazine {
-  public final long[] handles;
-  public int count;
+final class Magazine {
+  final long[] handles;
+  int count;
 
-  public Magazine(int capacity) {
+  Magazine(int capacity) {
     this.handles = new long[capacity];
   }
 
-  public boolean isFull() {
+  boolean isFull() {
     return count == handles.length;
   }
 }

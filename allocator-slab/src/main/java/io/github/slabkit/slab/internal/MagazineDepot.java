@@ -66,7 +66,7 @@ public final class MagazineDepot {
     int n = Integer.highestOneBit(Math.max(4, Runtime.getRuntime().availableProcessors() * 4) - 1) << 1;
     this.stripes = new ThreadCache[n];
     for (int i = 0; i < n; i++) {
-      stripes[i] = new ThreadCache(null, magazineSize);
+      stripes[i] = new ThreadCache(this, null, magazineSize);
     }
     this.stripeMask = n - 1;
     this.local = ThreadLocal.withInitial(this::register);
@@ -110,7 +110,7 @@ public final class MagazineDepot {
   }
 
   private ThreadCache register() {
-    ThreadCache tc = new ThreadCache(Thread.currentThread(), magazineSize);
+    ThreadCache tc = new ThreadCache(this, Thread.currentThread(), magazineSize);
     registryLock.lock();
     try {
       registry.add(tc);
@@ -124,10 +124,55 @@ public final class MagazineDepot {
     return tc;
   }
 
+  /**
+   * A cache of its own for an allocation context on a virtual thread (platform threads' contexts use {@link
+   * #local}): registered like a platform thread's, so {@code shrink()} and {@code close()} reach it and the
+   * owner's death retires it; {@link #retire} ends it earlier.
+   *
+   * @param owner the calling virtual thread
+   * @return the new cache
+   */
+  public ThreadCache registerContext(Thread owner) {
+    ThreadCache tc = new ThreadCache(this, owner, magazineSize);
+    registryLock.lock();
+    try {
+      registry.add(tc);
+    } finally {
+      registryLock.unlock();
+    }
+    return tc;
+  }
+
+  /**
+   * Flushes a context's cache into the slabs and drops it from the registry, keeping its counts. Caller
+   * owns {@code tc}.
+   *
+   * @param tc a cache from {@link #registerContext}
+   */
+  public void retire(ThreadCache tc) {
+    registryLock.lock();
+    try {
+      if (registry.remove(tc)) {
+        flush(tc);
+        retireCountsLocked(tc);
+      }
+    } finally {
+      registryLock.unlock();
+    }
+  }
+
+  private void retireCountsLocked(ThreadCache tc) {
+    retiredAllocs += tc.allocs;
+    retiredFrees += tc.frees;
+    retiredSlowAllocs += tc.slowAllocs;
+    retiredSlowFrees += tc.slowFrees;
+    retiredExchanges += tc.depotExchanges;
+  }
+
   // ---------------------------------------------------------------- slow paths
 
   /** Allocation when {@code tc.loaded} is empty. Returns 0 if memory could not be had in this mode. */
-  public long allocateSlow(ThreadCache tc, int mode, long timeoutNanos) throws InterruptedException {
+  long allocateSlow(ThreadCache tc, int mode, long timeoutNanos) throws InterruptedException {
     if (tc.flushRequested) {
       flush(tc);
     }
@@ -168,7 +213,7 @@ public final class MagazineDepot {
   }
 
   /** Free when {@code tc.loaded} is full. The handle was checked by the caller. */
-  public void freeSlow(ThreadCache tc, long handle) {
+  void freeSlow(ThreadCache tc, long handle) {
     if (tc.flushRequested) {
       flush(tc);
     }
@@ -372,11 +417,7 @@ public final class MagazineDepot {
             return false;
           }
           released[0] += flush(tc);
-          retiredAllocs += tc.allocs;
-          retiredFrees += tc.frees;
-          retiredSlowAllocs += tc.slowAllocs;
-          retiredSlowFrees += tc.slowFrees;
-          retiredExchanges += tc.depotExchanges;
+          retireCountsLocked(tc);
           return true;
         });
     return released[0];

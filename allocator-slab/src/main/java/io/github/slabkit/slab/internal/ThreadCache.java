@@ -21,9 +21,11 @@ import org.jspecify.annotations.Nullable;
  * on it at its next slow-path operation.
  */
 public final class ThreadCache {
-  public Magazine loaded;
-  public Magazine previous;
+  Magazine loaded;
+  Magazine previous;
   final @Nullable Thread owner;
+  /** Where this cache's slow paths go (one way: thread cache, depot, slab layer). */
+  private final MagazineDepot depot;
 
   long allocs;
   long frees;
@@ -35,19 +37,91 @@ public final class ThreadCache {
   @SuppressWarnings("unused") // accessed through LOCK
   private volatile int lockWord;
 
-  ThreadCache(@Nullable Thread owner, int magazineSize) {
+  ThreadCache(MagazineDepot depot, @Nullable Thread owner, int magazineSize) {
+    this.depot = depot;
     this.owner = owner;
     this.loaded = new Magazine(magazineSize);
     this.previous = new Magazine(magazineSize);
   }
 
+  /**
+   * Allocates for the caller, who owns this cache (its thread, or the stripe's lock): pops the loaded
+   * magazine with no atomic instruction; when it is empty, the depot's slow path (previous magazine, a full
+   * one from the depot, then the slabs).
+   *
+   * @param mode {@link SlabLayer#NOWAIT} or {@link SlabLayer#BLOCKING}
+   * @return a handle, or 0 if none could be had in this mode
+   */
+  public long allocate(int mode) {
+    Magazine m = loaded;
+    int c = m.count;
+    if (c > 0) {
+      m.count = --c;
+      countAlloc();
+      return m.handles[c];
+    }
+    try {
+      return depot.allocateSlow(this, mode, 0);
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+  }
+
+  /**
+   * {@link #allocate(int)} in any mode, {@link SlabLayer#TIMED} included.
+   *
+   * @param mode the growth mode
+   * @param timeoutNanos the wait limit of a timed allocation
+   * @return a handle, or 0
+   * @throws InterruptedException if a timed wait is interrupted
+   */
+  public long allocate(int mode, long timeoutNanos) throws InterruptedException {
+    Magazine m = loaded;
+    int c = m.count;
+    if (c > 0) {
+      m.count = --c;
+      countAlloc();
+      return m.handles[c];
+    }
+    return depot.allocateSlow(this, mode, timeoutNanos);
+  }
+
+  /**
+   * Frees a handle the caller has validated into this cache, which the caller owns: pushes it onto the
+   * loaded magazine; when that is full, the depot's slow path.
+   *
+   * @param handle a validated handle
+   */
+  public void free(long handle) {
+    Magazine m = loaded;
+    int c = m.count;
+    long[] hs = m.handles;
+    if (c < hs.length) {
+      hs[c] = handle;
+      m.count = c + 1;
+      countFree();
+      return;
+    }
+    depot.freeSlow(this, handle);
+  }
+
+  /**
+   * Returns whether this cache belongs to {@code t} (a platform thread's cache, or a context's).
+   *
+   * @param t a thread
+   * @return whether {@code t} owns it
+   */
+  public boolean ownedBy(Thread t) {
+    return owner == t;
+  }
+
   /** Counts one allocation served by the fast path. */
-  public void countAlloc() {
+  void countAlloc() {
     ALLOCS.setOpaque(this, allocs + 1);
   }
 
   /** Counts one free served by the fast path. */
-  public void countFree() {
+  void countFree() {
     FREES.setOpaque(this, frees + 1);
   }
 

@@ -1,0 +1,74 @@
+package io.github.slabkit.allocator;
+
+/**
+ * An allocation context bound to the thread that created it: the allocating and freeing half of an {@link
+ * ObjectAllocator} for one thread, without the per-call lookup of the thread's state. A thread-per-core
+ * engine, an event loop or a single-writer agent takes one context per thread and keeps it.
+ *
+ * {@snippet :
+ * try (LocalAllocator local = allocator.local()) { // on the thread that will use it
+ *   long h = local.allocate();
+ *   local.free(h);
+ * }
+ * }
+ *
+ * <h2>Ownership</h2>
+ * Only the owner thread ({@link #owner()}) may call {@link #tryAllocate()}, {@link #allocate()}, {@link
+ * #free} and {@link #close()}; each implementation says what it checks (a call from another thread throws
+ * {@link IllegalStateException} where it is detected). Handles are those of the allocator: one allocated
+ * through a context may be freed through the allocator or another thread's context, and the other way round.
+ *
+ * <h2>Blocking, failure, memory consistency</h2>
+ * As the allocator's methods of the same names; the happens-before edge from a free to the next allocation
+ * of the object holds across contexts and threads.
+ */
+public interface LocalAllocator extends AutoCloseable {
+
+  /**
+   * Allocates without blocking, as {@link ObjectAllocator#tryAllocate()}.
+   *
+   * @return a handle, or {@link ObjectAllocator#NO_HANDLE} if nothing is at hand
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  long tryAllocate();
+
+  /**
+   * Allocates, reclaiming and waiting as {@link ObjectAllocator#allocate()}.
+   *
+   * @return a handle, never {@link ObjectAllocator#NO_HANDLE}
+   * @throws AllocationFailedException as the allocator's {@code allocate()}
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  long allocate();
+
+  /**
+   * Frees an object of the allocator, as {@link ObjectAllocator#free(long)}.
+   *
+   * @param handle a handle of the allocator, allocated and not yet freed
+   * @throws InvalidHandleException as the allocator's {@code free}; nothing changes
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  void free(long handle);
+
+  /**
+   * Returns the thread that owns this context.
+   *
+   * @return the owner
+   */
+  Thread owner();
+
+  /**
+   * Ends the context: whatever it caches goes back to the allocator. Objects allocated through it stay
+   * allocated. Idempotent on the owner thread.
+   *
+   * @throws IllegalStateException if called from another thread than the owner
+   */
+  @Override
+  void close();
+}

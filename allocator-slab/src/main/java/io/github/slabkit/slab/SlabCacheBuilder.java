@@ -1,0 +1,323 @@
+package io.github.slabkit.slab;
+
+import io.github.slabkit.allocator.MemoryBudget;
+import io.github.slabkit.slab.internal.HandleTags;
+import io.github.slabkit.slab.internal.SlabDebugger;
+import java.lang.foreign.MemoryLayout;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds a {@link SlabCache}. Every option has a default; only the object size (or a layout) is required.
+ * Not thread safe.
+ */
+public final class SlabCacheBuilder {
+  /** Default slab size: 64 KiB, or enough for 8 objects if they are larger. */
+  public static final long DEFAULT_SLAB_BYTES = 64 * 1024;
+
+  /** Objects larger than this belong in an {@code Arena}, not a slab cache. */
+  public static final long MAX_OBJECT_SIZE = 16L << 20;
+
+  private static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
+
+  final String name;
+  long objectSize = -1;
+  long alignment = 8;
+  boolean cacheLineAligned;
+  long slabBytes = -1;
+  int objectsPerSlab = -1;
+  @Nullable ObjectConstructor constructor;
+  MemoryBudget budget = MemoryBudget.unlimited();
+  Duration maxWait = Duration.ofMillis(100);
+  int magazineSize = 64;
+  int maxEmptySlabs = 2;
+  int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+  boolean throwOnLeak;
+  @Nullable SlabDebug debug;
+  SlabRegistry registry = SlabRegistry.global();
+  @Nullable Duration trimWhenIdle;
+  boolean jmx;
+
+  SlabCacheBuilder(String name) {
+    this.name = Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("slab cache name must not be blank");
+    }
+  }
+
+  /**
+   * Sets the object size in bytes. Required unless {@link #layout} is given.
+   *
+   * @param bytes the size, 1 to {@link #MAX_OBJECT_SIZE}
+   * @return this builder
+   */
+  public SlabCacheBuilder objectSize(long bytes) {
+    this.objectSize = bytes;
+    return this;
+  }
+
+  /**
+   * Sets the object size and alignment from a layout.
+   *
+   * @param layout the object's layout
+   * @return this builder
+   */
+  public SlabCacheBuilder layout(MemoryLayout layout) {
+    this.objectSize = layout.byteSize();
+    this.alignment = Math.max(alignment, layout.byteAlignment());
+    return this;
+  }
+
+  /**
+   * Sets the object alignment (default 8).
+   *
+   * @param bytes a power of two
+   * @return this builder
+   */
+  public SlabCacheBuilder alignment(long bytes) {
+    this.alignment = bytes;
+    return this;
+  }
+
+  /**
+   * Aligns every object to a 64-byte cache line, so objects used by different threads never share one
+   * (the kernel's {@code SLAB_HWCACHE_ALIGN}). Default off.
+   *
+   * @param on whether to align to cache lines
+   * @return this builder
+   */
+  public SlabCacheBuilder cacheLineAligned(boolean on) {
+    this.cacheLineAligned = on;
+    return this;
+  }
+
+  /**
+   * Sets the bytes of one slab (default {@value #DEFAULT_SLAB_BYTES}, at least one object).
+   *
+   * @param bytes the slab size
+   * @return this builder
+   */
+  public SlabCacheBuilder slabSize(long bytes) {
+    this.slabBytes = bytes;
+    return this;
+  }
+
+  /**
+   * Sets the number of objects in one slab instead of the slab size.
+   *
+   * @param n objects per slab, 1 to 2^24
+   * @return this builder
+   */
+  public SlabCacheBuilder objectsPerSlab(int n) {
+    this.objectsPerSlab = n;
+    return this;
+  }
+
+  /**
+   * Sets a constructor run once per object when its slab is created.
+   *
+   * @param constructor the constructor
+   * @return this builder
+   */
+  public SlabCacheBuilder constructor(ObjectConstructor constructor) {
+    this.constructor = Objects.requireNonNull(constructor, "constructor");
+    return this;
+  }
+
+  /**
+   * Sets the memory budget slabs are charged to (default: unlimited).
+   *
+   * @param budget the budget
+   * @return this builder
+   */
+  public SlabCacheBuilder budget(MemoryBudget budget) {
+    this.budget = Objects.requireNonNull(budget, "budget");
+    return this;
+  }
+
+  /**
+   * Sets how long {@link SlabCache#allocate()} waits for budget credit after reclaim (default 100 ms).
+   * Durations beyond {@link Long#MAX_VALUE} nanoseconds (about 292 years) mean that long.
+   *
+   * @param wait the wait limit, not negative
+   * @return this builder
+   */
+  public SlabCacheBuilder maxWait(Duration wait) {
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException(name + ": maxWait must not be negative, was " + wait);
+    }
+    this.maxWait = wait;
+    return this;
+  }
+
+  /**
+   * Sets the number of handles in one magazine (default 64). Larger magazines visit the depot less often
+   * but hold more idle objects per thread.
+   *
+   * @param n handles per magazine, 1 to 4096
+   * @return this builder
+   */
+  public SlabCacheBuilder magazineSize(int n) {
+    this.magazineSize = n;
+    return this;
+  }
+
+  /**
+   * Sets how many empty slabs are kept for reuse before further ones go back to the OS (default 2).
+   *
+   * @param n the number kept, at least 0
+   * @return this builder
+   */
+  public SlabCacheBuilder maxEmptySlabs(int n) {
+    this.maxEmptySlabs = n;
+    return this;
+  }
+
+  /**
+   * Sets how many full magazines the depot holds (default max(16, 4 x CPUs)).
+   *
+   * @param n depot capacity in magazines, at least 2
+   * @return this builder
+   */
+  public SlabCacheBuilder depotMagazines(int n) {
+    this.depotMagazines = n;
+    return this;
+  }
+
+  /**
+   * Makes {@link SlabCache#close()} throw {@link IllegalStateException} when objects leaked (default off:
+   * it reports them through {@link System.Logger}). Tests turn it on.
+   *
+   * @param on whether to throw
+   * @return this builder
+   */
+  public SlabCacheBuilder throwOnLeak(boolean on) {
+    this.throwOnLeak = on;
+    return this;
+  }
+
+  /**
+   * Sets the registry the cache joins, for slabinfo tables (default {@link SlabRegistry#global()}).
+   *
+   * @param registry the registry
+   * @return this builder
+   */
+  public SlabCacheBuilder registry(SlabRegistry registry) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
+   * Trims the cache ({@link SlabCache#trim()}) whenever a whole period passes with no allocation or free
+   * (default: never; one shared daemon thread runs the checks). {@link SlabCache#close()} waits for a
+   * trim in flight. Periods beyond {@link Long#MAX_VALUE} nanoseconds mean that long.
+   *
+   * @param period the idle period, positive
+   * @return this builder
+   */
+  public SlabCacheBuilder trimWhenIdle(Duration period) {
+    if (period.isZero() || period.isNegative()) {
+      throw new IllegalArgumentException(name + ": trimWhenIdle period must be positive, was " + period);
+    }
+    this.trimWhenIdle = period;
+    return this;
+  }
+
+  /**
+   * Registers the cache's {@link SlabCacheMXBean} when built (default off).
+   *
+   * @param on whether to register
+   * @return this builder
+   */
+  public SlabCacheBuilder jmx(boolean on) {
+    this.jmx = on;
+    return this;
+  }
+
+  /**
+   * Sets the debugging options (default: those of the system property {@value SlabDebug#PROPERTY} for
+   * this cache's name, else off).
+   *
+   * @param debug the options
+   * @return this builder
+   */
+  public SlabCacheBuilder debug(SlabDebug debug) {
+    this.debug = Objects.requireNonNull(debug, "debug");
+    return this;
+  }
+
+  /**
+   * Creates the cache. No slab is allocated until the first allocation.
+   *
+   * @return the cache
+   * @throws IllegalArgumentException naming the bad option if the options are inconsistent
+   * @throws IllegalStateException if 65,535 caches are open (handles name their cache in 16 bits, so no
+   *     more can be told apart; a cache closed with leaked objects stays counted), or if {@code jmx(true)}
+   *     and an open cache already registered the name; nothing is registered or charged then
+   */
+  public SlabCache build() {
+    String p = "slab cache '" + name + "': ";
+    if (objectSize == -1) {
+      throw new IllegalArgumentException(p + "set objectSize(bytes) or layout(layout)");
+    }
+    if (objectSize <= 0) {
+      throw new IllegalArgumentException(p + "object size must be positive, was " + objectSize);
+    }
+    if (objectSize > MAX_OBJECT_SIZE) {
+      throw new IllegalArgumentException(
+          p + "object size " + objectSize + " B exceeds " + MAX_OBJECT_SIZE
+              + " B; allocate large objects from an Arena instead");
+    }
+    if (alignment <= 0 || Long.bitCount(alignment) != 1 || alignment > 4096) {
+      throw new IllegalArgumentException(
+          p + "alignment must be a power of two up to 4096, was " + alignment);
+    }
+    long align = cacheLineAligned ? Math.max(alignment, 64) : alignment;
+    SlabDebug dbg = debug;
+    if (dbg == null) {
+      dbg = Objects.requireNonNullElse(SlabDebug.fromSystemProperty(name), SlabDebug.off());
+    }
+    long left = SlabDebugger.leftRedZone(dbg, align);
+    long unaligned = left + objectSize + SlabDebugger.rightRedZone(dbg);
+    long stride = (unaligned + align - 1) & -align;
+    int perSlab;
+    if (objectsPerSlab != -1) {
+      if (objectsPerSlab < 1 || objectsPerSlab > MAX_OBJECTS_PER_SLAB) {
+        throw new IllegalArgumentException(
+            p + "objectsPerSlab must be 1 to " + MAX_OBJECTS_PER_SLAB + ", was " + objectsPerSlab);
+      }
+      perSlab = objectsPerSlab;
+    } else if (slabBytes != -1) {
+      if (slabBytes < stride) {
+        throw new IllegalArgumentException(
+            p + "slab size " + slabBytes + " B is smaller than one object (" + stride + " B)");
+      }
+      perSlab = (int) Math.min(MAX_OBJECTS_PER_SLAB, slabBytes / stride);
+    } else {
+      perSlab = (int) Math.max(8, DEFAULT_SLAB_BYTES / stride);
+    }
+    if (stride * perSlab > budget.limit()) {
+      throw new IllegalArgumentException(
+          p + "one slab (" + stride * perSlab + " B) is larger than the budget '" + budget.name()
+              + "' (" + budget.limit() + " B); use smaller slabs or a larger budget");
+    }
+    if (magazineSize < 1 || magazineSize > 4096) {
+      throw new IllegalArgumentException(p + "magazineSize must be 1 to 4096, was " + magazineSize);
+    }
+    if (maxEmptySlabs < 0) {
+      throw new IllegalArgumentException(p + "maxEmptySlabs must not be negative");
+    }
+    if (depotMagazines < 2) {
+      throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
+    }
+    HandleTags tags = HandleTags.global();
+    int tag = tags.acquire(name);
+    try {
+      return new SlabCache(this, dbg, tags, tag, stride, left, perSlab, Math.max(align, 8));
+    } catch (RuntimeException | Error e) {
+      tags.release(tag);
+      throw e;
+    }
+  }
+}
