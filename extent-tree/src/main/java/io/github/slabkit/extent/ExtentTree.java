@@ -84,12 +84,13 @@ public final class ExtentTree implements AutoCloseable {
   private final TreeQueries queries;
 
   ExtentTree(
-      String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned) {
+      String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned,
+      int leafCapacity, int fanout) {
     this.name = name;
     this.pool = pool;
     this.memory = memory;
     this.owned = owned;
-    this.core = new TreeCore(name, pool, memory, hooks);
+    this.core = new TreeCore(name, pool, memory, hooks, leafCapacity, fanout);
     this.queries = new TreeQueries(core);
   }
 
