@@ -65,6 +65,8 @@ public final class ExtentTreeBuilder {
 
   ExtentTreeBuilder(String name) {
     this.name = name;
+    String x = System.getProperty("xbtree"); // EXPERIMENT-REMOVE
+    if (x != null) { int k = x.indexOf(44); bTree(Integer.parseInt(x.substring(0, k)), Integer.parseInt(x.substring(k + 1))); } // EXPERIMENT-REMOVE
   }
 
   /**

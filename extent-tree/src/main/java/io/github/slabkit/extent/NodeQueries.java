@@ -54,10 +54,15 @@ final class NodeQueries {
 
   boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
     ReadCursor c = cursor();
-    if (cached != null) {
-      cached.reset(); // positions in a B+tree are not handles: nothing to remember
+    if (run(FIRST_WITH, c, from, 0, 0, bits, 0, false) == 0) {
+      return out.none();
     }
-    return run(FIRST_WITH, c, from, 0, 0, bits, 0, false) != 0 ? out.set(c.start(), c.end(), c.bits()) : out.none();
+    if (cached != null) { // the leaf and the epoch were read in one validated snapshot
+      cached.owner = core;
+      cached.handle = c.leaf();
+      cached.epoch = c.epoch();
+    }
+    return out.set(c.start(), c.end(), c.bits());
   }
 
   boolean findContiguous(long from, int bits, RangeResult out) {
@@ -94,9 +99,6 @@ final class NodeQueries {
       @Nullable RangeResult first, @Nullable CachedState cached) {
     ReadCursor c = cursor();
     long total = run(COUNT, c, start, searchEnd, maxBytes, bits, 0, contiguous);
-    if (cached != null) {
-      cached.reset();
-    }
     if (first != null) {
       long f = c.start();
       if (f < 0) {

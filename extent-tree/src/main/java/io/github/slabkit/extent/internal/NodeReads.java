@@ -176,6 +176,8 @@ public final class NodeReads {
     while (has && (c.curBits(lay) & bits) == 0) {
       has = step(c, v);
     }
+    c.resultLeaf = has ? c.leaf : 0;
+    c.resultEpoch = t.removals(); // read before the caller validates: consistent with the leaf
     return has && c.result(c.curStart(), c.curEnd(lay), c.curBits(lay));
   }
 

@@ -89,6 +89,7 @@ public final class NodeTree implements StateStore {
 
   private long size;
   private long removals;
+  private long lastLeaf;
   private long failedStart;
   private int needed = 1;
   @SuppressWarnings({"unused", "FieldMayBeFinal"}) // accessed through VERSION
@@ -194,15 +195,17 @@ public final class NodeTree implements StateStore {
   @Override
   public long set(long start, long end, int bits, int exclusive, @Nullable RangeLog log, long hint, Prealloc op) {
     try {
-      return doSet(start, end, bits, exclusive, log, op);
+      return doSet(start, end, bits, exclusive, log, hint, op);
     } finally {
+      lastLeaf = cl;
       endWrite();
     }
   }
 
-  private long doSet(long start, long end, int bits, int exclusive, @Nullable RangeLog log, Prealloc op) {
+  private long doSet(long start, long end, int bits, int exclusive, @Nullable RangeLog log, long hint,
+      Prealloc op) {
     int store = bits & ~CTL_BITS;
-    seek(start);
+    seek(start, hint);
     while (true) {
       if (cl == 0 || cStart() > end) {
         return insertHole(start, end, bits, store, log, op) ? DONE : start;
@@ -267,14 +270,15 @@ public final class NodeTree implements StateStore {
   @Override
   public long clear(long start, long end, int bits, @Nullable RangeLog log, long hint, Prealloc op) {
     try {
-      return doClear(start, end, bits, log, op);
+      return doClear(start, end, bits, log, hint, op);
     } finally {
+      lastLeaf = cl;
       endWrite();
     }
   }
 
-  private long doClear(long start, long end, int bits, @Nullable RangeLog log, Prealloc op) {
-    seek(start);
+  private long doClear(long start, long end, int bits, @Nullable RangeLog log, long hint, Prealloc op) {
+    seek(start, hint);
     while (cl != 0) {
       long s = cStart();
       if (s > end) {
@@ -312,15 +316,16 @@ public final class NodeTree implements StateStore {
   @Override
   public long convert(long start, long end, int bits, int clearBits, long hint, Prealloc op) {
     try {
-      return doConvert(start, end, bits, clearBits, op);
+      return doConvert(start, end, bits, clearBits, hint, op);
     } finally {
+      lastLeaf = cl;
       endWrite();
     }
   }
 
-  private long doConvert(long start, long end, int bits, int clearBits, Prealloc op) {
+  private long doConvert(long start, long end, int bits, int clearBits, long hint, Prealloc op) {
     int store = bits & ~CTL_BITS;
-    seek(start);
+    seek(start, hint);
     while (true) {
       if (cl == 0 || cStart() > end) {
         return insertHole(start, end, bits, store, null, op) ? DONE : start;
@@ -693,7 +698,6 @@ public final class NodeTree implements StateStore {
   private void removeHere() {
     beginWrite();
     size--;
-    removals++;
     long leaf = cl;
     int i = ci;
     int n = lay.count(leaf);
@@ -717,6 +721,7 @@ public final class NodeTree implements StateStore {
     }
     lay.setCount(leaf, 0);
     removeFromParent(height - 2);
+    removals++; // the leaf may be reused as any node: hints taken before are void
     alloc.free(leaf);
     cl = nx;
     ci = 0;
@@ -742,6 +747,7 @@ public final class NodeTree implements StateStore {
         break;
       }
       lay.setCount(p, 0);
+      removals++;
       alloc.free(p);
       l--;
     }
@@ -750,6 +756,7 @@ public final class NodeTree implements StateStore {
       root = lay.kid(old, 0);
       height--;
       lay.setCount(old, 0);
+      removals++;
       alloc.free(old);
     }
   }
@@ -768,6 +775,31 @@ public final class NodeTree implements StateStore {
   }
 
   // ---------------------------------------------------------------- the writer's cursor
+
+  /**
+   * Puts the cursor on the first state whose end is at or after {@code off} (btrfs's tree_search),
+   * starting from the hinted leaf when it covers {@code off} or ends right before it.
+   */
+  private void seek(long off, long hint) {
+    if (hint != 0 && root != 0) {
+      int n = lay.count(hint);
+      if (n > 0) {
+        long last = lay.end(hint, n - 1);
+        if (lay.start(hint, 0) <= off && off <= last) {
+          int i = lay.floor(lay.seg(hint), lay.base(hint), n, off);
+          cl = hint;
+          ci = lay.end(hint, i) >= off ? i : i + 1;
+          return;
+        }
+        if (last != Long.MAX_VALUE && last + 1 == off) {
+          cl = lay.next(hint);
+          ci = 0;
+          return;
+        }
+      }
+    }
+    seek(off);
+  }
 
   /** Puts the cursor on the first state whose end is at or after {@code off} (btrfs's tree_search). */
   private void seek(long off) {
@@ -841,10 +873,14 @@ public final class NodeTree implements StateStore {
     return removals;
   }
 
-  /** Positions are not handles here: cached hints are not used, and none is left. */
+  /**
+   * Returns the leaf the previous change ended in: the position hint. A leaf handle stays a leaf of this
+   * tree while no node is freed, which {@link #removals()} counts; a hint is used only if the leaf covers
+   * the offset or ends right before it.
+   */
   @Override
   public long lastState() {
-    return 0;
+    return lastLeaf;
   }
 
   @Override
@@ -966,6 +1002,7 @@ public final class NodeTree implements StateStore {
       root = 0;
       height = 0;
       size = 0;
+      lastLeaf = 0;
       removals++;
     } finally {
       endWrite();

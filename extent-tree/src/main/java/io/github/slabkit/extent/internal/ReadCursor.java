@@ -19,6 +19,8 @@ public final class ReadCursor {
   long resultStart;
   long resultEnd;
   int resultBits;
+  long resultLeaf;
+  long resultEpoch;
 
   /** Creates a cursor. */
   public ReadCursor() {}
@@ -48,6 +50,25 @@ public final class ReadCursor {
    */
   public int bits() {
     return resultBits;
+  }
+
+  /**
+   * Returns the leaf of the state the last {@code firstWith} found, a position hint valid while the
+   * tree's removal epoch is {@link #epoch()}.
+   *
+   * @return the leaf handle
+   */
+  public long leaf() {
+    return resultLeaf;
+  }
+
+  /**
+   * Returns the tree's removal epoch read with {@link #leaf()}.
+   *
+   * @return the epoch
+   */
+  public long epoch() {
+    return resultEpoch;
   }
 
   boolean result(long s, long e, int b) {
