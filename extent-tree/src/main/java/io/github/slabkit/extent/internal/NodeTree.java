@@ -109,6 +109,9 @@ public final class NodeTree implements StateStore {
   private final long[] fresh = new long[MAX_HEIGHT + 1];
   private int freshCount;
   private int freshUsed;
+  // Starts of states in leaves a removal left less than a quarter full: merged with a sibling at step end.
+  private final long[] sparse = new long[2];
+  private int sparseCount;
   private final long[] tmpKeys;
   private final long[] tmpKids;
 
@@ -198,6 +201,7 @@ public final class NodeTree implements StateStore {
       return doSet(start, end, bits, exclusive, log, hint, op);
     } finally {
       lastLeaf = cl;
+      mergeSparseLeaves();
       endWrite();
     }
   }
@@ -273,6 +277,7 @@ public final class NodeTree implements StateStore {
       return doClear(start, end, bits, log, hint, op);
     } finally {
       lastLeaf = cl;
+      mergeSparseLeaves();
       endWrite();
     }
   }
@@ -319,6 +324,7 @@ public final class NodeTree implements StateStore {
       return doConvert(start, end, bits, clearBits, hint, op);
     } finally {
       lastLeaf = cl;
+      mergeSparseLeaves();
       endWrite();
     }
   }
@@ -704,6 +710,9 @@ public final class NodeTree implements StateStore {
     if (n > 1) {
       lay.moveEntries(leaf, i + 1, leaf, i, n - 1 - i);
       lay.setCount(leaf, n - 1);
+      if (n - 1 <= lay.leafCap / 4) {
+        noteSparse(lay.start(leaf, 0));
+      }
       if (i >= n - 1) {
         cl = lay.next(leaf);
         ci = 0;
@@ -725,6 +734,76 @@ public final class NodeTree implements StateStore {
     alloc.free(leaf);
     cl = nx;
     ci = 0;
+  }
+
+  private void noteSparse(long key) {
+    for (int i = 0; i < sparseCount; i++) {
+      if (sparse[i] == key) {
+        return;
+      }
+    }
+    if (sparseCount < sparse.length) {
+      sparse[sparseCount++] = key;
+    } else {
+      sparse[sparse.length - 1] = key;
+    }
+  }
+
+  /**
+   * Merges each leaf a removal left at most a quarter full into a sibling under the same parent when both
+   * fit in three quarters of a leaf, so that memory follows the number of states rather than their peak.
+   * Runs when the step's cursor is no longer needed; frees a node and never needs one. Siblings only: the
+   * separator between them is a key of their common parent, which the removal of the right one drops.
+   */
+  private void mergeSparseLeaves() {
+    int limit = lay.leafCap * 3 / 4;
+    for (int k = 0; k < sparseCount; k++) {
+      long key = sparse[k];
+      if (root == 0 || height < 2) {
+        break;
+      }
+      long leaf = descend(key);
+      int n = lay.count(leaf);
+      if (n > lay.leafCap / 4 || n == 0) {
+        continue;
+      }
+      long parent = pathNode[height - 2];
+      int pi = pathIdx[height - 2];
+      int pn = lay.count(parent);
+      long left;
+      long right;
+      if (pi + 1 < pn) {
+        left = leaf;
+        right = lay.kid(parent, pi + 1);
+        pathIdx[height - 2] = pi + 1;
+      } else if (pi > 0) {
+        left = lay.kid(parent, pi - 1);
+        right = leaf;
+      } else {
+        continue;
+      }
+      int ln = lay.count(left);
+      int rn = lay.count(right);
+      if (ln + rn > limit) {
+        continue;
+      }
+      beginWrite();
+      lay.moveEntries(right, 0, left, ln, rn);
+      lay.setCount(left, ln + rn);
+      long nx = lay.next(right);
+      lay.setNext(left, nx);
+      if (nx != 0) {
+        lay.setPrev(nx, left);
+      }
+      lay.setCount(right, 0);
+      removeFromParent(height - 2);
+      removals++;
+      if (lastLeaf == right) {
+        lastLeaf = left; // the hint must never name a freed node
+      }
+      alloc.free(right);
+    }
+    sparseCount = 0;
   }
 
   /** Removes the child taken at {@code level} of the path, and every node that leaves empty. */
