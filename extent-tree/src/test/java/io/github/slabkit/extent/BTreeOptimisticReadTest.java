@@ -90,6 +90,35 @@ class BTreeOptimisticReadTest {
     }
   }
 
+  /** The shapes the jcstress tests ExtentOptimisticSplitTest and ExtentOptimisticMergeTest rely on. */
+  @Test
+  void theJcstressShapesSplitAndMergeAsDescribed() {
+    try (ExtentTree tree = ExtentTree.builder("shapes").bTree().build()) {
+      for (int i = 0; i < 49; i++) {
+        tree.set(10L * i, 10L * i + 4, DEFRAG);
+      }
+      assertEquals(1, nodes(tree), "49 states: one full leaf");
+      tree.set(246, 247, DIRTY);
+      assertEquals(3, nodes(tree), "the 50th splits it: two leaves and a root");
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
+      assertEquals(0, nodes(tree));
+      for (int i = 0; i < 60; i++) {
+        tree.set(10L * i, 10L * i + 4, DEFRAG);
+      }
+      assertEquals(3, nodes(tree), "60 states: a full leaf, a leaf of 11, a root");
+      tree.clear(0, 399, DEFRAG);
+      assertEquals(1, nodes(tree), "9 + 11 states merge into one leaf, the root goes");
+      assertEquals(20, tree.stateCount());
+      tree.verify();
+    }
+  }
+
+  private static long nodes(ExtentTree tree) {
+    io.github.slabkit.mempool.Mempool pool = tree.mempool();
+    assertTrue(pool != null);
+    return pool.mempoolStatistics().liveObjects() - tree.statistics().spareStates();
+  }
+
   private static long sentinel(int k) {
     return k * STRIDE + 500;
   }
