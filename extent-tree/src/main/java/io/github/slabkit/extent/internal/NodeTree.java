@@ -3,10 +3,13 @@ package io.github.slabkit.extent.internal;
 import static io.github.slabkit.extent.ExtentBits.CTL_BITS;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.NO_MERGE_BITS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.ExtentHooks;
 import io.github.slabkit.extent.ExtentVisitor;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.jspecify.annotations.Nullable;
@@ -543,6 +546,24 @@ public final class NodeTree implements StateStore {
   private boolean prepareInsert(long s, Prealloc op) {
     freshCount = 0;
     freshUsed = 0;
+    if (cl != 0) {
+      // Fast path, no descent: s falls strictly between two states of the cursor's leaf (the cursor's state
+      // and the one before it, or the one after it), so the leaf's separators already admit it.
+      int n = lay.count(cl);
+      if (n < lay.leafCap) {
+        long cs = cStart();
+        if (cs > s && ci > 0) {
+          insLeaf = cl;
+          insIdx = ci;
+          return true;
+        }
+        if (cs < s && ci + 1 < n) {
+          insLeaf = cl;
+          insIdx = ci + 1;
+          return true;
+        }
+      }
+    }
     int k;
     if (root == 0) {
       insLeaf = 0;
@@ -845,9 +866,11 @@ public final class NodeTree implements StateStore {
     long n = root;
     for (int l = 0; l < height - 1; l++) {
       pathNode[l] = n;
-      int i = lay.childFor(lay.seg(n), lay.base(n), lay.count(n), key);
+      MemorySegment m = lay.seg(n); // resolve the handle once per level
+      long o = lay.base(n);
+      int i = lay.childFor(m, o, m.get(JAVA_INT, o + NodeLayout.COUNT), key);
       pathIdx[l] = i;
-      n = lay.kid(n, i);
+      n = m.get(JAVA_LONG, o + lay.kids + 8L * i);
     }
     pathNode[height - 1] = n;
     return n;
