@@ -18,9 +18,32 @@ final class ExtentFixture implements AutoCloseable {
   final ExtentTree tree;
 
   ExtentFixture(String name) {
-    slab = SlabCache.builder(name + "-states").objectSize(ExtentTreeBuilder.STATE_SIZE).build();
-    pool = Mempool.builder(name + "-pool", slab).minNr(POOL_MIN_NR).build();
-    tree = ExtentTree.builder(name).allocator(pool, slab).build();
+    this(name, false);
+  }
+
+  /**
+   * A tree of either structure: the red-black tree of 48-byte states, or ({@code btree}) the B+tree of
+   * {@link ExtentTreeBuilder#NODE_SIZE}-byte nodes, each from its own slab cache through a mempool.
+   */
+  ExtentFixture(String name, boolean btree) {
+    if (btree) {
+      slab = SlabCache.builder(name + "-nodes").objectSize(ExtentTreeBuilder.NODE_SIZE).alignment(64).build();
+      pool = Mempool.builder(name + "-pool", slab).minNr(POOL_MIN_NR).build();
+      tree = ExtentTree.builder(name).allocator(pool, slab).bTree().build();
+    } else {
+      slab = SlabCache.builder(name + "-states").objectSize(ExtentTreeBuilder.STATE_SIZE).build();
+      pool = Mempool.builder(name + "-pool", slab).minNr(POOL_MIN_NR).build();
+      tree = ExtentTree.builder(name).allocator(pool, slab).build();
+    }
+  }
+
+  /** Whether a {@code structure} parameter names the B+tree. */
+  static boolean btree(String structure) {
+    return switch (structure) {
+      case "btree" -> true;
+      case "rbtree" -> false;
+      default -> throw new IllegalArgumentException("structure " + structure + ": btree or rbtree");
+    };
   }
 
   /** Sets DIRTY on every occupied slot's range. */

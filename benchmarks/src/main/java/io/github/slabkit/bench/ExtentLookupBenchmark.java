@@ -90,13 +90,17 @@ public class ExtentLookupBenchmark {
 
   /** The Slabkit extent tree. */
   public static class SlabkitState extends Keys {
+    /** {@code btree}: the B+tree of nodes (issue 13); {@code rbtree}: the red-black tree of states. */
+    @Param({"btree", "rbtree"})
+    public String structure;
+
     ExtentFixture fixture;
     final RangeResult out = new RangeResult();
 
     @Setup(Level.Trial)
     public void setUp() {
       makeKeys();
-      fixture = new ExtentFixture("bench-lookup").fillDirty(slots);
+      fixture = new ExtentFixture("bench-lookup", ExtentFixture.btree(structure)).fillDirty(slots);
     }
 
     @TearDown(Level.Trial)

@@ -38,7 +38,7 @@ public class ExtentSetClearBenchmark {
   /** Guava {@code TreeRangeMap}: putCoalescing + remove. */
   @State(Scope.Thread)
   public static class GuavaState {
-    @Param({"100000"})
+    @Param({"100000", "1000000"})
     public int ranges;
 
     SlotRanges slots;
@@ -59,7 +59,7 @@ public class ExtentSetClearBenchmark {
   /** The hand-rolled {@code TreeMap<Long, long[]>} range map. */
   @State(Scope.Thread)
   public static class TreeMapState {
-    @Param({"100000"})
+    @Param({"100000", "1000000"})
     public int ranges;
 
     SlotRanges slots;
@@ -80,7 +80,11 @@ public class ExtentSetClearBenchmark {
   /** The Slabkit extent tree. */
   @State(Scope.Thread)
   public static class SlabkitState {
-    @Param({"100000"})
+    /** {@code btree}: the B+tree of nodes (issue 13); {@code rbtree}: the red-black tree of states. */
+    @Param({"btree", "rbtree"})
+    public String structure;
+
+    @Param({"100000", "1000000"})
     public int ranges;
 
     SlotRanges slots;
@@ -90,7 +94,7 @@ public class ExtentSetClearBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       slots = new SlotRanges(ranges, 42);
-      fixture = new ExtentFixture("bench-setclear").fillDirty(slots);
+      fixture = new ExtentFixture("bench-setclear", ExtentFixture.btree(structure)).fillDirty(slots);
       tree = fixture.tree;
     }
 

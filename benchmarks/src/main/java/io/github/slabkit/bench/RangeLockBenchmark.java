@@ -54,6 +54,10 @@ public class RangeLockBenchmark {
   /** The Slabkit extent tree, the same ranges locked through its LOCKED bit. */
   @State(Scope.Thread)
   public static class SlabkitState {
+    /** {@code btree}: the B+tree of nodes (issue 13); {@code rbtree}: the red-black tree of states. */
+    @Param({"btree", "rbtree"})
+    public String structure;
+
     @Param({"0", "100000"})
     public int ranges;
 
@@ -64,7 +68,7 @@ public class RangeLockBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       slots = new SlotRanges(ranges, 42);
-      fixture = new ExtentFixture("bench-lock");
+      fixture = new ExtentFixture("bench-lock", ExtentFixture.btree(structure));
       tree = fixture.tree;
       for (int i = 0; i < slots.slots(); i++) {
         if (slots.isOccupied(i)) {

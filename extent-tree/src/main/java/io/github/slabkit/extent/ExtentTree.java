@@ -70,6 +70,18 @@ import org.jspecify.annotations.Nullable;
  * by waiting for one state and searching again (btrfs's {@code search_again}). All state fields are plain
  * and read and written under the tree lock; a range-lock waiter's wake flag is volatile and written before
  * {@code unpark}. See the {@code README} for where the port differs from btrfs, and why.
+ *
+ * <p>A tree built with {@link ExtentTreeBuilder#bTree()} keeps the same states, with the same rules, hooks
+ * and liveness, in an off-heap B+tree instead: leaves of up to 49 states as sorted arrays, linked both
+ * ways, under inner nodes of separator keys, every node one {@link ExtentTreeBuilder#NODE_SIZE}-byte
+ * object of the pool. Only inserting a state can need memory (a leaf split and its chain, at most the
+ * height plus one nodes, taken all or nothing). Its queries ({@link #stateAt}, {@link #bitsAt},
+ * {@link #rangeHasAll}, {@link #rangeHasAny}, {@link #rangeBits}, the {@code find} methods and
+ * {@link #countBytes}) are optimistic: they read without the tree lock and keep the result only if the
+ * tree's version did not change meanwhile, so each still returns what the tree held at one instant, and
+ * take the lock after a few failed attempts. Memory-consistency effects are as with the lock: a query that
+ * observes a change happens-after the operation that made it. {@link #forEach} and {@link #states} take
+ * the lock.
  */
 // The snippets are external (the compiled, tested examples module), which Error Prone cannot see.
 @SuppressWarnings("InvalidSnippet")
@@ -84,12 +96,13 @@ public final class ExtentTree implements AutoCloseable {
   private final TreeQueries queries;
 
   ExtentTree(
-      String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned) {
+      String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned,
+      int leafCapacity, int fanout) {
     this.name = name;
     this.pool = pool;
     this.memory = memory;
     this.owned = owned;
-    this.core = new TreeCore(name, pool, memory, hooks);
+    this.core = new TreeCore(name, pool, memory, hooks, leafCapacity, fanout);
     this.queries = new TreeQueries(core);
   }
 

@@ -3,11 +3,13 @@ package io.github.slabkit.extent;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 
 import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.extent.internal.NodeTree;
 import io.github.slabkit.extent.internal.OpContext;
 import io.github.slabkit.extent.internal.Prealloc;
 import io.github.slabkit.extent.internal.RangeLocker;
 import io.github.slabkit.extent.internal.RangeLog;
 import io.github.slabkit.extent.internal.StateAllocator;
+import io.github.slabkit.extent.internal.StateStore;
 import io.github.slabkit.extent.internal.StateTree;
 import io.github.slabkit.extent.internal.WaitQueue;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,17 +28,23 @@ final class TreeCore {
   final ReentrantLock lock = new ReentrantLock();
   final WaitQueue waiters = new WaitQueue();
   final StateAllocator alloc;
-  final StateTree states;
+  final StateStore states;
   final RangeLocker locker;
+  /** The B+tree, when the states are kept in one (optimistic queries); else null. */
+  final @Nullable NodeTree nodes;
   volatile boolean closed;
   // The tree's own position hint, guarded by the tree lock: valid while removals() == recentEpoch.
   private long recent;
   private long recentEpoch = -1;
 
-  TreeCore(String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks) {
+  TreeCore(String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, int leafCapacity,
+      int fanout) {
     this.name = name;
     this.alloc = new StateAllocator(pool);
-    this.states = new StateTree(alloc, memory, hooks, waiters);
+    this.states = leafCapacity == 0
+        ? new StateTree(alloc, memory, hooks, waiters)
+        : new NodeTree(alloc, memory, hooks, waiters, leafCapacity, fanout);
+    this.nodes = states instanceof NodeTree n ? n : null;
     this.locker = new RangeLocker(lock, states, alloc, waiters, this::checkOpen);
   }
 
@@ -145,9 +153,20 @@ final class TreeCore {
     }
   }
 
-  /** Drops the tree lock to wait for one state, holding nothing, then checks the tree is still open. */
+  /**
+   * Drops the tree lock to wait for what the stopped step needs (one state, or a chain of nodes all or
+   * nothing), holding nothing, then checks the tree is still open.
+   */
   private void awaitState(Prealloc op) {
-    alloc.await(op, lock);
+    int n = states.needed();
+    if (n > 1 && op.reclaiming()) {
+      // A mempool's bulk wait has no priority, so it could not reach the headroom that an operation giving
+      // memory back is owed: wait for one node with the reclaiming priority instead; the step then takes
+      // the rest from the headroom without waiting (tryAllocate with the same priority) when it retries.
+      alloc.await(op, lock);
+    } else {
+      alloc.awaitMany(op, n, lock);
+    }
     checkOpen();
   }
 
@@ -159,6 +178,14 @@ final class TreeCore {
       throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
     }
     lock.lock();
+  }
+
+  /** Checks a query is not made from a hook or visitor of this tree, and returns the thread's context. */
+  OpContext queryContext() {
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
+    }
+    return CONTEXT.get();
   }
 
   private OpContext enter() {

@@ -2,86 +2,116 @@ package io.github.slabkit.extent;
 
 import static io.github.slabkit.extent.ExtentBits.DELALLOC;
 
-import io.github.slabkit.extent.internal.StateTree;
+import io.github.slabkit.extent.internal.NodeTree;
+import io.github.slabkit.extent.internal.StateStore;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The queries of one {@link ExtentTree} behind its facade: each takes the tree lock, checks the tree is
- * open, runs a query of {@link StateTree} and fills the caller's reusable holders. Arguments are checked
- * by the facade. Queries never allocate and never wait for memory.
+ * open, runs a query of the {@link StateStore} and fills the caller's reusable holders. Arguments are checked
+ * by the facade. Queries never allocate and never wait for memory. A tree kept in a B+tree answers them
+ * with optimistic readers instead ({@link NodeQueries}); iteration always takes the lock.
  */
 final class TreeQueries {
   private final TreeCore core;
-  private final StateTree states;
+  private final StateStore states;
+  private final @Nullable NodeQueries nodes;
 
   TreeQueries(TreeCore core) {
     this.core = core;
     this.states = core.states;
+    NodeTree n = core.nodes;
+    this.nodes = n == null ? null : new NodeQueries(core, n);
   }
 
   boolean stateAt(long offset, RangeResult out) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.stateAt(offset, out);
+    }
     core.lockTree();
     try {
       core.checkOpen();
-      long h = states.stateAt(offset);
-      return h == 0 ? out.none() : out.set(states.resultStart(), states.resultEnd(), states.resultBits());
+      return states.lookupAt(offset) ? out.set(states.resultStart(), states.resultEnd(), states.resultBits()) : out.none();
     } finally {
       core.lock.unlock();
     }
   }
 
   int bitsAt(long offset) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.bitsAt(offset);
+    }
     core.lockTree();
     try {
       core.checkOpen();
-      return states.stateAt(offset) == 0 ? 0 : states.resultBits();
+      return states.lookupAt(offset) ? states.resultBits() : 0;
     } finally {
       core.lock.unlock();
     }
   }
 
   boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.findFirst(from, bits, out, cached);
+    }
     core.lockTree();
     try {
       core.checkOpen();
-      long h = states.findFirst(from, bits, core.hint(cached));
-      if (h == 0) {
+      if (!states.firstWith(from, bits, core.hint(cached))) {
         return out.none();
       }
-      core.rememberState(cached, h);
-      return out.set(states.start(h), states.end(h), states.bits(h));
+      long h = states.lastState();
+      if (h != 0) {
+        core.rememberState(cached, h);
+      }
+      return out.set(states.resultStart(), states.resultEnd(), states.resultBits());
     } finally {
       core.lock.unlock();
     }
   }
 
   boolean findContiguous(long from, int bits, RangeResult out) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.findContiguous(from, bits, out);
+    }
     core.lockTree();
     try {
       core.checkOpen();
-      long h = states.findFirst(from, bits, 0);
-      if (h == 0) {
+      if (!states.contiguousWith(from, bits)) {
         return out.none();
       }
-      return out.set(states.start(h), states.contiguousEnd(h, bits), states.bits(h));
+      return out.set(states.resultStart(), states.resultEnd(), states.resultBits());
     } finally {
       core.lock.unlock();
     }
   }
 
   boolean findDelallocRange(long from, long maxBytes, RangeResult out) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.findDelallocRange(from, maxBytes, out);
+    }
     core.lockTree();
     try {
       core.checkOpen();
-      long h = states.findRun(from, DELALLOC, ExtentBits.BOUNDARY, maxBytes);
       // Nothing found: no DELALLOC byte from `from` on, so a caller may skip to the end (btrfs's (u64)-1).
-      return h == 0 ? out.notFound(Long.MAX_VALUE) : out.set(states.resultStart(), states.resultEnd(), states.bits(h));
+      return states.runWith(from, DELALLOC, ExtentBits.BOUNDARY, maxBytes)
+          ? out.set(states.resultStart(), states.resultEnd(), states.resultBits())
+          : out.notFound(Long.MAX_VALUE);
     } finally {
       core.lock.unlock();
     }
   }
 
   boolean findFirstClear(long from, int bits, RangeResult out) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.findFirstClear(from, bits, out);
+    }
     core.lockTree();
     try {
       core.checkOpen();
@@ -95,6 +125,10 @@ final class TreeQueries {
   }
 
   boolean rangeHasAll(long start, long end, int bits, @Nullable CachedState cached) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.rangeHasAll(start, end, bits);
+    }
     core.lockTree();
     try {
       core.checkOpen();
@@ -105,6 +139,10 @@ final class TreeQueries {
   }
 
   boolean rangeHasAny(long start, long end, int bits) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.rangeHasAny(start, end, bits);
+    }
     core.lockTree();
     try {
       core.checkOpen();
@@ -115,6 +153,10 @@ final class TreeQueries {
   }
 
   int rangeBits(long start, long end) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.rangeBits(start, end);
+    }
     core.lockTree();
     try {
       core.checkOpen();
@@ -126,6 +168,10 @@ final class TreeQueries {
 
   long countBytes(long start, long searchEnd, long maxBytes, int bits, boolean contiguous,
       @Nullable RangeResult first, @Nullable CachedState cached) {
+    NodeQueries n = nodes;
+    if (n != null) {
+      return n.countBytes(start, searchEnd, maxBytes, bits, contiguous, first, cached);
+    }
     core.lockTree();
     try {
       core.checkOpen();

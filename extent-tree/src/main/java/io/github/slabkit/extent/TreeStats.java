@@ -71,8 +71,9 @@ final class TreeStats {
         sb.append(" and ").append(memoryWaiters).append(" operation(s) waiting for memory");
         throw new IllegalStateException(sb.toString());
       }
-      core.states.freeAll();
+      // Closed before the states go: an optimistic reader that sees the freed tree also sees closed.
       core.closed = true;
+      core.states.freeAll();
       return true;
     } finally {
       core.lock.unlock();

@@ -42,6 +42,33 @@
  * 8, eight platform and virtual threads, a progress watchdog) and the regression tests of the deadlocks
  * this rules out ({@code ExtentTreeLivenessTest}) back the argument.
  *
+ * <h2>The B+tree ({@link io.github.slabkit.extent.ExtentTreeBuilder#bTree()})</h2>
+ * With the B+tree every object the tree allocates is a node, and the graph above holds with "state" read as
+ * "node", with three differences, each kept acyclic:
+ * <ul>
+ *   <li><b>A split chain needs several nodes at once</b> (at most the tree height plus one). The operation
+ *       takes them without waiting under the tree lock, all or none of them; if one is missing it gives
+ *       back the ones it took, drops the lock and waits for that many all or nothing
+ *       ({@code allocateBulk}), holding nothing, then searches again. The builder refuses a mempool whose
+ *       reserve beyond the headroom is below {@link io.github.slabkit.extent.ExtentTreeBuilder#MIN_NODE_RESERVE},
+ *       so such a bulk wait is always one the mempool can grant. An operation that gives memory back waits
+ *       instead for one node with the reclaiming priority and takes the rest from the headroom without
+ *       waiting when it retries, so the <b>headroom</b> of a B+tree is at least the tree height plus one
+ *       per thread that may reclaim at the same time (the default, a quarter of 32, covers one flusher on
+ *       any realistic tree).
+ *   <li><b>Only inserting a state can need memory</b>, as before: removing states, changing bits and
+ *       merging never allocate (a clear or unlock of whole states, and a lock's undo, make no allocator
+ *       call at all).
+ *   <li><b>Frees come in nodes.</b> A clear frees a node when it empties a leaf, or when a leaf it leaves a
+ *       quarter full merges into a sibling, not with every state it removes. A waiter for memory still
+ *       waits only for frees, and the flusher that produces them never waits for memory beyond the
+ *       headroom: clearing every state of a range empties or merges its leaves.
+ * </ul>
+ * Queries of a B+tree take no lock at all when they can (optimistic readers validating a version, see
+ * {@code NodeTree}), so they add no edge to the graph; after a few failed attempts they take the tree lock,
+ * a leaf of the graph as above. The exhaustion torture test {@code BTreeTortureTest} (a budget of 32
+ * nodes, reserves of 10 to 16) backs this.
+ *
  * <h2>What callers add to the graph</h2>
  * A range lock held by the caller across calls is a resource the library cannot give back. Keep these two
  * rules and the graph stays acyclic:

@@ -25,7 +25,12 @@ import org.junit.jupiter.api.Test;
  * try-with-resources range lock of issue 15.
  */
 class ExtentTreeBtrfsParityTest {
-  private final ExtentTree tree = ExtentTree.builder("parity").build();
+  /** The builder of every tree of this test; B+tree subclasses override it. */
+  ExtentTreeBuilder builder(String name) {
+    return ExtentTree.builder(name);
+  }
+
+  private final ExtentTree tree = builder("parity").build();
   private final RangeResult out = new RangeResult();
 
   @AfterEach
@@ -82,7 +87,7 @@ class ExtentTreeBtrfsParityTest {
         calls.add("set [" + start + ", " + end + "] " + ExtentBits.toString(bits));
       }
     };
-    try (ExtentTree t = ExtentTree.builder("ctl").hooks(hooks).build()) {
+    try (ExtentTree t = builder("ctl").hooks(hooks).build()) {
       t.set(0, 9, DIRTY);
       calls.clear();
       t.set(2, 5, DIRTY);

@@ -25,8 +25,13 @@ import org.junit.jupiter.api.Test;
  * no waiting while holding part of a range, interruption, timeouts. Every wait is bounded: a hang fails.
  */
 class ExtentTreeLockTest {
+  /** The builder of every tree of this test; B+tree subclasses override it. */
+  ExtentTreeBuilder builder(String name) {
+    return ExtentTree.builder(name);
+  }
+
   private static final long DEADLINE_MS = 30_000;
-  private final ExtentTree tree = ExtentTree.builder("locks").build();
+  private final ExtentTree tree = builder("locks").build();
 
   @AfterEach
   void closeTree() {

@@ -30,6 +30,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * must agree, and the structural invariants must hold.
  */
 class ExtentTreeModelTest {
+  /** The allocator of the tree under test; B+tree subclasses give it node-sized objects. */
+  TestAllocator allocator(String name, int capacity) {
+    return TreeFixture.allocator(name, capacity);
+  }
+
+  /** The tree under test; B+tree subclasses override it. */
+  ExtentTree tree(TestAllocator alloc, ExtentHooks hooks) {
+    return TreeFixture.tree(alloc, hooks);
+  }
+
   private static final int U = 96;
   private static final int OPS = 3000;
   private static final int[] BITS = {DIRTY, DELALLOC, DEFRAG, BOUNDARY, NORESERVE, ExtentBits.user(0)};
@@ -76,9 +86,9 @@ class ExtentTreeModelTest {
   @ValueSource(longs = {1, 2, 3, 20261125})
   void randomOperationsMatchTheModel(long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
-    TestAllocator alloc = TreeFixture.allocator("model-" + seed, 4 * U);
+    TestAllocator alloc = allocator("model-" + seed, 4 * U);
     Accounting acct = new Accounting();
-    ExtentTree tree = TreeFixture.tree(alloc, acct);
+    ExtentTree tree = tree(alloc, acct);
     ExtentChangeset cs = new ExtentChangeset(1);
     CachedState hint = new CachedState();
     RangeResult out = new RangeResult();

@@ -20,7 +20,12 @@ import org.junit.jupiter.api.Test;
 
 /** One test per btrfs rule: merges and their exceptions, splits, empty states, inclusive ends, holes. */
 class ExtentTreeRulesTest {
-  private final ExtentTree tree = ExtentTree.builder("rules").build();
+  /** The builder of every tree of this test; B+tree subclasses override it. */
+  ExtentTreeBuilder builder(String name) {
+    return ExtentTree.builder(name);
+  }
+
+  private final ExtentTree tree = builder("rules").build();
   private final RangeResult out = new RangeResult();
 
   @AfterEach
@@ -303,7 +308,7 @@ class ExtentTreeRulesTest {
     tree.set(5, 5, DEFRAG, null, hint);
     assertEquals(List.of(x(5, 5, DEFRAG)), tree.states());
     // A hint of another tree is ignored.
-    try (ExtentTree other = ExtentTree.builder("other").build()) {
+    try (ExtentTree other = builder("other").build()) {
       other.set(0, 1_000_000, DIRTY, null, hint);
       assertEquals(List.of(x(5, 5, DEFRAG)), tree.states());
       tree.set(6, 6, DEFRAG, null, hint);
@@ -352,7 +357,7 @@ class ExtentTreeRulesTest {
             log.add("split " + start + "-" + end + " at " + splitAt);
           }
         };
-    try (ExtentTree t = ExtentTree.builder("hooked").hooks(hooks).build()) {
+    try (ExtentTree t = builder("hooked").hooks(hooks).build()) {
       t.set(0, 9, DIRTY);
       t.set(10, 19, DIRTY);
       t.clear(5, 14, DIRTY | CLEAR_META_RESV);
@@ -371,7 +376,7 @@ class ExtentTreeRulesTest {
 
   @Test
   void closeFreesEveryStateBackToTheSlab() {
-    ExtentTree t = ExtentTree.builder("close").build();
+    ExtentTree t = builder("close").build();
     for (int i = 0; i < 1000; i++) {
       t.set(i * 3L, i * 3L + 1, i % 3 == 0 ? DIRTY : DEFRAG);
     }

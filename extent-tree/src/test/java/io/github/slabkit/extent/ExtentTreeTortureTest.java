@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ExtentTreeTortureTest {
   static final int DEFAULT_SECONDS = 2;
   private static final int UNIVERSE = 64;
-  private static final int WORKERS = 8;
+  static final int WORKERS = 8;
   private static final int[] BITS = {DIRTY, DELALLOC, DEFRAG, DIRTY | DELALLOC};
 
   @ParameterizedTest(name = "reserve {0}, headroom {1}")
@@ -103,7 +103,7 @@ class ExtentTreeTortureTest {
     assertEquals(0, budget.used(), "every slab back in the budget");
   }
 
-  private static void worker(int id, ExtentTree tree, Mempool pool, long deadline, AtomicLong done,
+  static void worker(int id, ExtentTree tree, Mempool pool, long deadline, AtomicLong done,
       AtomicReferenceArray<String> doing, AtomicReference<Throwable> failure) {
     SplittableRandom rnd = new SplittableRandom(id * 7919L + 1);
     RangeResult out = new RangeResult();
@@ -163,7 +163,7 @@ class ExtentTreeTortureTest {
   }
 
   /** The flusher: lock (reclaiming), clear and unlock every dirty range, over and over. */
-  private static void flusher(int id, ExtentTree tree, List<Thread> workers, AtomicLong done,
+  static void flusher(int id, ExtentTree tree, List<Thread> workers, AtomicLong done,
       AtomicReferenceArray<String> doing, AtomicReference<Throwable> failure) {
     RangeResult r = new RangeResult();
     try {

@@ -12,6 +12,9 @@ public final class OpContext {
   /** The thread's waiter for range locks. */
   public final WaitQueue.Waiter waiter = new WaitQueue.Waiter(Thread.currentThread());
 
+  /** The thread's cursor for optimistic reads of a B+tree. */
+  public final ReadCursor read = new ReadCursor();
+
   /** Whether an operation of this thread uses the context now. */
   public boolean busy;
 

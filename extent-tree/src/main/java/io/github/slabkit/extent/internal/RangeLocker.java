@@ -46,7 +46,7 @@ public final class RangeLocker {
   public static final int TIMED = 3;
 
   private final ReentrantLock lock;
-  private final StateTree states;
+  private final StateStore states;
   private final StateAllocator alloc;
   private final WaitQueue waiters;
   private final Runnable openCheck;
@@ -62,7 +62,7 @@ public final class RangeLocker {
    * @param openCheck throws if the tree was closed; run after every wait
    */
   public RangeLocker(
-      ReentrantLock lock, StateTree states, StateAllocator alloc, WaitQueue waiters, Runnable openCheck) {
+      ReentrantLock lock, StateStore states, StateAllocator alloc, WaitQueue waiters, Runnable openCheck) {
     this.lock = lock;
     this.states = states;
     this.alloc = alloc;
@@ -91,14 +91,14 @@ public final class RangeLocker {
       openCheck.run();
       long r = states.set(start, end, exclusive, exclusive, null, hint, op);
       hint = 0;
-      if (r == StateTree.DONE) {
+      if (r == StateStore.DONE) {
         int extra = bits & ~exclusive;
         if ((extra & ~CTL_BITS) != 0) {
           noAllocationStep(states.set(start, end, extra, 0, null, 0, noAlloc(op)), op, "the extra bits of a lock");
         }
         return true;
       }
-      boolean conflict = r == StateTree.CONFLICT;
+      boolean conflict = r == StateStore.CONFLICT;
       long stop = conflict ? states.failedStart() : r;
       if (stop > start) {
         prefixUndos++;
@@ -108,7 +108,7 @@ public final class RangeLocker {
       if (!conflict) {
         // All or nothing for what the whole range needs now, beyond the spare states: waiting for one
         // state at a time could retry forever on the states this undo just gave back.
-        long need = states.statesNeeded(start, end, exclusive) - alloc.stashed();
+        long need = Math.max(states.needed(), states.statesNeeded(start, end, exclusive) - alloc.stashed());
         alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
         continue;
       }
@@ -137,11 +137,11 @@ public final class RangeLocker {
   public boolean awaitFree(long from, long end, int bits, WaitQueue.Waiter w, int mode, long deadline)
       throws InterruptedException {
     while (true) {
-      long h = states.firstWithin(from, end, bits);
-      if (h == 0) {
+      long first = states.firstStartWithin(from, end, bits);
+      if (first < 0) {
         return true;
       }
-      from = Math.max(from, states.start(h));
+      from = Math.max(from, first);
       waiters.enqueue(w, from, end, bits);
       lock.unlock();
       boolean timedOut = false;
@@ -197,7 +197,7 @@ public final class RangeLocker {
 
   private static void noAllocationStep(long r, Prealloc op, String what) {
     op.mayAllocate(true);
-    if (r != StateTree.DONE) {
+    if (r != StateStore.DONE) {
       throw new IllegalStateException("BUG: " + what + " stopped at " + r);
     }
   }

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread safe: every method is called under the owning tree's lock; every off-heap access is plain.
  */
-public abstract class StateQueries extends StateRbTree {
+public abstract class StateQueries extends StateRbTree implements StateStore {
   /** How many states were ever removed: the validity epoch of cached handles. */
   long removals;
   /** The last state the previous operation touched and that is still in the tree, or 0. */
@@ -36,6 +36,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return the count
    */
+  @Override
   public long size() {
     return size;
   }
@@ -46,6 +47,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return the removal count
    */
+  @Override
   public long removals() {
     return removals;
   }
@@ -55,6 +57,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return a handle or 0
    */
+  @Override
   public long lastState() {
     return lastState;
   }
@@ -64,6 +67,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return the offset
    */
+  @Override
   public long failedStart() {
     return failedStart;
   }
@@ -73,6 +77,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return the start
    */
+  @Override
   public long resultStart() {
     return resultStart;
   }
@@ -82,11 +87,53 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return the inclusive end
    */
+  @Override
   public long resultEnd() {
     return resultEnd;
   }
 
   // ---------------------------------------------------------------- queries
+
+  @Override
+  public boolean lookupAt(long off) {
+    return stateAt(off) != 0;
+  }
+
+  @Override
+  public boolean firstWith(long from, int bits, long hint) {
+    long h = findFirst(from, bits, hint);
+    lastState = h;
+    return h != 0 && result(h, end(h));
+  }
+
+  @Override
+  public boolean contiguousWith(long from, int bits) {
+    long h = findFirst(from, bits, 0);
+    return h != 0 && result(h, contiguousEnd(h, bits));
+  }
+
+  @Override
+  public boolean runWith(long from, int bit, int boundary, long maxBytes) {
+    long h = findRun(from, bit, boundary, maxBytes);
+    if (h == 0) {
+      return false;
+    }
+    resultBits = bits(h);
+    return true;
+  }
+
+  @Override
+  public long firstStartWithin(long start, long end, int bits) {
+    long h = firstWithin(start, end, bits);
+    return h == 0 ? -1 : start(h);
+  }
+
+  private boolean result(long h, long end) {
+    resultStart = start(h);
+    resultEnd = end;
+    resultBits = bits(h);
+    return true;
+  }
 
   /**
    * Returns the first state ending at or after {@code from} with any of {@code bits} (btrfs
@@ -166,6 +213,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param bits the bits
    * @return false if no byte at or after {@code from} is clear
    */
+  @Override
   public boolean findFirstClear(long from, int bits) {
     long h = search(from);
     while (h != 0 && start(h) <= from && (bits(h) & bits) != 0) {
@@ -231,6 +279,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param hint a cached state or 0
    * @return true if all have them
    */
+  @Override
   public boolean hasAll(long start, long end, int bits, long hint) {
     long h = lookup(start, hint);
     while (h != 0) {
@@ -255,6 +304,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param bits the bits
    * @return true if some byte has one
    */
+  @Override
   public boolean hasAny(long start, long end, int bits) {
     for (long h = search(start); h != 0 && start(h) <= end; h = next(h)) {
       if ((bits(h) & bits) != 0) {
@@ -271,6 +321,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param end last offset
    * @return the bits
    */
+  @Override
   public int rangeBits(long start, long end) {
     int or = 0;
     for (long h = search(start); h != 0 && start(h) <= end; h = next(h)) {
@@ -293,6 +344,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param hint a cached state or 0
    * @return the byte count
    */
+  @Override
   public long count(long start, long searchEnd, long maxBytes, int bits, boolean contiguous, long hint) {
     long total = 0;
     boolean found = false;
@@ -351,6 +403,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param visitor the visitor
    * @return the number of states visited
    */
+  @Override
   public int forEach(long start, long end, ExtentVisitor visitor) {
     int n = 0;
     for (long h = search(start); h != 0; ) {
@@ -379,6 +432,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param hint a cached state or 0
    * @return the offset, or -1
    */
+  @Override
   public long firstLacking(long start, long end, int bits, long hint) {
     long h = lookup(start, hint);
     while (h != 0) {
@@ -404,6 +458,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param bits the bits
    * @return the count
    */
+  @Override
   public long statesNeeded(long start, long end, int bits) {
     long n = 0;
     long cur = start;
@@ -434,6 +489,7 @@ public abstract class StateQueries extends StateRbTree {
    * @param max the most to list
    * @return how many states carry lock bits
    */
+  @Override
   public long describeLocked(StringBuilder sb, int max) {
     long n = 0;
     for (long h = first(); h != 0; h = next(h)) {
@@ -463,6 +519,7 @@ public abstract class StateQueries extends StateRbTree {
    *
    * @return null if all hold, else a description of the first violation
    */
+  @Override
   public @Nullable String verify() {
     if (red(root)) {
       return "root is red";

@@ -179,6 +179,7 @@ abstract class StateRbTree {
    *
    * @return the bits
    */
+  @SuppressWarnings("MissingOverride") // implements StateStore through StateQueries
   public int resultBits() {
     return resultBits;
   }

@@ -40,11 +40,7 @@ import org.jspecify.annotations.Nullable;
  * Not thread safe: every method is called under the owning tree's lock, and every off-heap access is plain
  * (the lock's release/acquire pairs order them).
  */
-public final class StateTree extends StateQueries {
-  /** Returned by a resumable operation that finished. */
-  public static final long DONE = -1L;
-  /** Returned by {@link #set} on an exclusive-bit conflict. */
-  public static final long CONFLICT = -2L;
+public final class StateTree extends StateQueries implements StateStore {
 
   private final StateAllocator alloc;
   private final ExtentHooks hooks;
@@ -70,6 +66,11 @@ public final class StateTree extends StateQueries {
 
   // ---------------------------------------------------------------- set, clear, convert
 
+  @Override
+  public int needed() {
+    return 1; // one state per split or hole, taken one at a time
+  }
+
   /**
    * Sets {@code bits} on {@code [start, end]} (btrfs {@code set_extent_bit}), failing on
    * {@code exclusive} bits already set.
@@ -83,6 +84,7 @@ public final class StateTree extends StateQueries {
    * @param op the running operation
    * @return {@link #DONE}, {@link #CONFLICT}, or the offset to resume from once a state is at hand
    */
+  @Override
   public long set(
       long start, long end, int bits, int exclusive, @Nullable RangeLog log, long hint, Prealloc op) {
     lastState = 0;
@@ -174,6 +176,7 @@ public final class StateTree extends StateQueries {
    * @param op the running operation
    * @return {@link #DONE} or the offset to resume from once a state is at hand
    */
+  @Override
   public long clear(long start, long end, int bits, @Nullable RangeLog log, long hint, Prealloc op) {
     lastState = 0;
     long state = lookup(start, hint);
@@ -230,6 +233,7 @@ public final class StateTree extends StateQueries {
    * @param op the running operation
    * @return {@link #DONE} or the offset to resume from once a state is at hand
    */
+  @Override
   public long convert(long start, long end, int bits, int clearBits, long hint, Prealloc op) {
     lastState = 0;
     int store = bits & ~CTL_BITS;
@@ -456,6 +460,7 @@ public final class StateTree extends StateQueries {
   // ---------------------------------------------------------------- release
 
   /** Frees every state and the spare ones to the pool and empties the tree. */
+  @Override
   public void freeAll() {
     alloc.freeStash();
     ObjectAllocator pool = alloc.pool();

@@ -1,0 +1,162 @@
+package io.github.slabkit.extent;
+
+import static io.github.slabkit.extent.ExtentBits.DELALLOC;
+
+import io.github.slabkit.extent.internal.NodeReads;
+import io.github.slabkit.extent.internal.NodeTree;
+import io.github.slabkit.extent.internal.ReadCursor;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The queries of a tree whose states live in a B+tree ({@link NodeTree}): optimistic readers. Each query
+ * reads the tree's version, runs without the tree lock, and keeps its result only if the version is
+ * unchanged afterwards ({@link NodeTree#validate}); it retries up to {@value #OPTIMISTIC_TRIES} times
+ * (spinning while a writer is active), then takes the tree lock like {@link TreeQueries} does. A read that
+ * raced with a writer may have resolved a garbage handle or touched a released slab and thrown: that
+ * attempt counts as failed, never reaches the caller. See {@link NodeTree}'s "Memory ordering".
+ *
+ * <p>The tree's closed flag is set before close frees the nodes, so a reader that validates a read of the
+ * freed tree also sees the flag, checked after validation.
+ */
+final class NodeQueries {
+  /** Optimistic attempts before a query takes the tree lock. */
+  static final int OPTIMISTIC_TRIES = 4;
+
+  private static final int STATE_AT = 0;
+  private static final int FIRST_WITH = 1;
+  private static final int CONTIGUOUS = 2;
+  private static final int RUN = 3;
+  private static final int FIRST_CLEAR = 4;
+  private static final int HAS_ALL = 5;
+  private static final int HAS_ANY = 6;
+  private static final int RANGE_BITS = 7;
+  private static final int COUNT = 8;
+
+  private final TreeCore core;
+  private final NodeTree tree;
+  private final NodeReads reads;
+
+  NodeQueries(TreeCore core, NodeTree tree) {
+    this.core = core;
+    this.tree = tree;
+    this.reads = tree.reads();
+  }
+
+  boolean stateAt(long offset, RangeResult out) {
+    ReadCursor c = cursor();
+    return run(STATE_AT, c, offset, 0, 0, 0, 0, false) != 0 ? out.set(c.start(), c.end(), c.bits()) : out.none();
+  }
+
+  int bitsAt(long offset) {
+    ReadCursor c = cursor();
+    return run(STATE_AT, c, offset, 0, 0, 0, 0, false) != 0 ? c.bits() : 0;
+  }
+
+  boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
+    ReadCursor c = cursor();
+    if (run(FIRST_WITH, c, from, 0, 0, bits, 0, false) == 0) {
+      return out.none();
+    }
+    if (cached != null) { // the leaf and the epoch were read in one validated snapshot
+      cached.owner = core;
+      cached.handle = c.leaf();
+      cached.epoch = c.epoch();
+    }
+    return out.set(c.start(), c.end(), c.bits());
+  }
+
+  boolean findContiguous(long from, int bits, RangeResult out) {
+    ReadCursor c = cursor();
+    return run(CONTIGUOUS, c, from, 0, 0, bits, 0, false) != 0 ? out.set(c.start(), c.end(), c.bits()) : out.none();
+  }
+
+  boolean findDelallocRange(long from, long maxBytes, RangeResult out) {
+    ReadCursor c = cursor();
+    // Nothing found: no DELALLOC byte from `from` on, so a caller may skip to the end (btrfs's (u64)-1).
+    return run(RUN, c, from, 0, maxBytes, DELALLOC, ExtentBits.BOUNDARY, false) != 0
+        ? out.set(c.start(), c.end(), c.bits())
+        : out.notFound(Long.MAX_VALUE);
+  }
+
+  boolean findFirstClear(long from, int bits, RangeResult out) {
+    ReadCursor c = cursor();
+    return run(FIRST_CLEAR, c, from, 0, 0, bits, 0, false) != 0 ? out.set(c.start(), c.end(), 0) : out.none();
+  }
+
+  boolean rangeHasAll(long start, long end, int bits) {
+    return run(HAS_ALL, cursor(), start, end, 0, bits, 0, false) != 0;
+  }
+
+  boolean rangeHasAny(long start, long end, int bits) {
+    return run(HAS_ANY, cursor(), start, end, 0, bits, 0, false) != 0;
+  }
+
+  int rangeBits(long start, long end) {
+    return (int) run(RANGE_BITS, cursor(), start, end, 0, 0, 0, false);
+  }
+
+  long countBytes(long start, long searchEnd, long maxBytes, int bits, boolean contiguous,
+      @Nullable RangeResult first, @Nullable CachedState cached) {
+    ReadCursor c = cursor();
+    long total = run(COUNT, c, start, searchEnd, maxBytes, bits, 0, contiguous);
+    if (first != null) {
+      long f = c.start();
+      if (f < 0) {
+        first.none();
+      } else {
+        first.set(f, f, 0);
+      }
+    }
+    return total;
+  }
+
+  private ReadCursor cursor() {
+    ReadCursor c = core.queryContext().read;
+    core.checkOpen();
+    return c;
+  }
+
+  /** Runs query {@code q} optimistically, else under the lock; its range result is left in {@code c}. */
+  private long run(int q, ReadCursor c, long a, long b, long x, int bits, int bits2, boolean flag) {
+    for (int i = 0; i < OPTIMISTIC_TRIES; i++) {
+      long v = tree.beginRead();
+      if ((v & 1) != 0) {
+        Thread.onSpinWait(); // a writer is inside a step
+        continue;
+      }
+      long r;
+      try {
+        r = query(q, c, a, b, x, bits, bits2, flag, v);
+      } catch (RuntimeException raced) {
+        // A garbage handle or a released slab, read while a writer changed the tree: a failed validation.
+        continue;
+      }
+      if (tree.validate(v)) {
+        core.checkOpen();
+        return r;
+      }
+    }
+    core.lockTree();
+    try {
+      core.checkOpen();
+      return query(q, c, a, b, x, bits, bits2, flag, NodeReads.LOCKED);
+    } finally {
+      core.lock.unlock();
+    }
+  }
+
+  private long query(int q, ReadCursor c, long a, long b, long x, int bits, int bits2, boolean flag, long v) {
+    return switch (q) {
+      case STATE_AT -> reads.stateAt(c, a, v) ? 1 : 0;
+      case FIRST_WITH -> reads.firstWith(c, a, bits, v) ? 1 : 0;
+      case CONTIGUOUS -> reads.contiguousWith(c, a, bits, v) ? 1 : 0;
+      case RUN -> reads.runWith(c, a, bits, bits2, x, v) ? 1 : 0;
+      case FIRST_CLEAR -> reads.findFirstClear(c, a, bits, v) ? 1 : 0;
+      case HAS_ALL -> reads.hasAll(c, a, b, bits, v) ? 1 : 0;
+      case HAS_ANY -> reads.hasAny(c, a, b, bits, v) ? 1 : 0;
+      case RANGE_BITS -> reads.rangeBits(c, a, b, v);
+      case COUNT -> reads.count(c, a, b, x, bits, flag, v);
+      default -> throw new IllegalArgumentException("query " + q);
+    };
+  }
+}

@@ -1,0 +1,226 @@
+package io.github.slabkit.extent.internal;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.github.slabkit.allocator.ObjectAllocator;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The off-heap layout of the nodes of a {@link NodeTree}, and plain accessors for them. A node is one
+ * object of the tree's allocator ({@link #NODE_SIZE} bytes by default), either a leaf or an inner node;
+ * the tree's height says which (level 1 is the leaves).
+ *
+ * <pre>
+ * leaf (capacity C, default 49; 24 + 20 C bytes)
+ *   0        count   int    entries in use, 0 &lt; count &lt;= C
+ *   8        prev    long   handle of the previous leaf, 0 for the first
+ *  16        next    long   handle of the next leaf, 0 for the last
+ *  24        starts  long[C] first offsets, strictly increasing
+ *  24 + 8C   ends    long[C] last offsets, inclusive
+ *  24 + 16C  bits    int[C]  the states' bits
+ *
+ * inner node (fanout F, default 64; 16 F bytes)
+ *   0        count   int    children in use, 0 &lt; count &lt;= F
+ *   8        keys    long[F - 1] separators: key[i] lies between the starts of child i and child i + 1
+ *   8F       kids    long[F] child handles
+ * </pre>
+ *
+ * <p>Structure of arrays, so that a binary search over the starts touches one or two cache lines. Every
+ * accessor is plain: writers hold the tree lock, and optimistic readers validate the tree's version after
+ * reading (see {@link NodeTree}); a reader that raced with a writer may see any value here, so readers
+ * clamp every count they read to the capacity before using it as an index.
+ */
+public final class NodeLayout {
+  /** Bytes per node with the default capacities: a slab object of this size holds one node. */
+  public static final long NODE_SIZE = 1024;
+  /** The default leaf capacity, in states. */
+  public static final int LEAF_CAPACITY = 49;
+  /** The default inner fanout, in children. */
+  public static final int FANOUT = 64;
+
+  static final long COUNT = 0;
+  static final long PREV = 8;
+  static final long NEXT = 16;
+  static final long STARTS = 24;
+
+  final ObjectAllocator mem;
+  final int leafCap;
+  final int fanout;
+  final long ends;
+  final long bitsAt;
+  final long kids;
+
+  /**
+   * Creates the layout.
+   *
+   * @param mem resolves handles to memory
+   * @param leafCap states per leaf, at least 3
+   * @param fanout children per inner node, at least 3
+   */
+  NodeLayout(ObjectAllocator mem, int leafCap, int fanout) {
+    this.mem = mem;
+    this.leafCap = leafCap;
+    this.fanout = fanout;
+    this.ends = STARTS + 8L * leafCap;
+    this.bitsAt = STARTS + 16L * leafCap;
+    this.kids = 8L * fanout;
+  }
+
+  /**
+   * Returns the bytes a node of these capacities needs.
+   *
+   * @param leafCap states per leaf
+   * @param fanout children per inner node
+   * @return the node size
+   */
+  public static long nodeSize(int leafCap, int fanout) {
+    return Math.max(STARTS + 20L * leafCap, 16L * fanout);
+  }
+
+  MemorySegment seg(long h) {
+    return mem.memory(h);
+  }
+
+  long base(long h) {
+    return mem.offset(h);
+  }
+
+  // ---------------------------------------------------------------- both kinds
+
+  int count(long h) {
+    return seg(h).get(JAVA_INT, base(h) + COUNT);
+  }
+
+  void setCount(long h, int n) {
+    seg(h).set(JAVA_INT, base(h) + COUNT, n);
+  }
+
+  // ---------------------------------------------------------------- leaves
+
+  long prev(long leaf) {
+    return seg(leaf).get(JAVA_LONG, base(leaf) + PREV);
+  }
+
+  long next(long leaf) {
+    return seg(leaf).get(JAVA_LONG, base(leaf) + NEXT);
+  }
+
+  void setPrev(long leaf, long v) {
+    seg(leaf).set(JAVA_LONG, base(leaf) + PREV, v);
+  }
+
+  void setNext(long leaf, long v) {
+    seg(leaf).set(JAVA_LONG, base(leaf) + NEXT, v);
+  }
+
+  long start(long leaf, int i) {
+    return seg(leaf).get(JAVA_LONG, base(leaf) + STARTS + 8L * i);
+  }
+
+  long end(long leaf, int i) {
+    return seg(leaf).get(JAVA_LONG, base(leaf) + ends + 8L * i);
+  }
+
+  int bits(long leaf, int i) {
+    return seg(leaf).get(JAVA_INT, base(leaf) + bitsAt + 4L * i);
+  }
+
+  void setEnd(long leaf, int i, long v) {
+    seg(leaf).set(JAVA_LONG, base(leaf) + ends + 8L * i, v);
+  }
+
+  void setBits(long leaf, int i, int v) {
+    seg(leaf).set(JAVA_INT, base(leaf) + bitsAt + 4L * i, v);
+  }
+
+  void setEntry(long leaf, int i, long s, long e, int b) {
+    MemorySegment m = seg(leaf);
+    long o = base(leaf);
+    m.set(JAVA_LONG, o + STARTS + 8L * i, s);
+    m.set(JAVA_LONG, o + ends + 8L * i, e);
+    m.set(JAVA_INT, o + bitsAt + 4L * i, b);
+  }
+
+  /** Moves entries {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */
+  void moveEntries(long src, int from, long dst, int to, int n) {
+    if (n <= 0) {
+      return;
+    }
+    MemorySegment s = seg(src);
+    MemorySegment d = seg(dst);
+    long so = base(src);
+    long dO = base(dst);
+    MemorySegment.copy(s, so + STARTS + 8L * from, d, dO + STARTS + 8L * to, 8L * n);
+    MemorySegment.copy(s, so + ends + 8L * from, d, dO + ends + 8L * to, 8L * n);
+    MemorySegment.copy(s, so + bitsAt + 4L * from, d, dO + bitsAt + 4L * to, 4L * n);
+  }
+
+  /**
+   * Returns the index of the last entry of {@code leaf} whose start is at or before {@code off}, or -1:
+   * a binary search over the first {@code n} starts.
+   */
+  int floor(MemorySegment m, long o, int n, long off) {
+    int lo = 0;
+    int hi = n - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (m.get(JAVA_LONG, o + STARTS + 8L * mid) <= off) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return hi;
+  }
+
+  // ---------------------------------------------------------------- inner nodes
+
+  long key(long node, int i) {
+    return seg(node).get(JAVA_LONG, base(node) + 8 + 8L * i);
+  }
+
+  long kid(long node, int i) {
+    return seg(node).get(JAVA_LONG, base(node) + kids + 8L * i);
+  }
+
+  void setKey(long node, int i, long v) {
+    seg(node).set(JAVA_LONG, base(node) + 8 + 8L * i, v);
+  }
+
+  void setKid(long node, int i, long v) {
+    seg(node).set(JAVA_LONG, base(node) + kids + 8L * i, v);
+  }
+
+  /** Moves keys {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */
+  void moveKeys(long src, int from, long dst, int to, int n) {
+    if (n > 0) {
+      MemorySegment.copy(seg(src), base(src) + 8 + 8L * from, seg(dst), base(dst) + 8 + 8L * to, 8L * n);
+    }
+  }
+
+  /** Moves child handles {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */
+  void moveKids(long src, int from, long dst, int to, int n) {
+    if (n > 0) {
+      MemorySegment.copy(seg(src), base(src) + kids + 8L * from, seg(dst), base(dst) + kids + 8L * to, 8L * n);
+    }
+  }
+
+  /**
+   * Returns the child of an inner node whose subtree holds {@code off}: the number of the first
+   * {@code n - 1} keys at or before it.
+   */
+  int childFor(MemorySegment m, long o, int n, long off) {
+    int lo = 0;
+    int hi = n - 2;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (m.get(JAVA_LONG, o + 8 + 8L * mid) <= off) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,131 @@
+package io.github.slabkit.extent;
+
+import static io.github.slabkit.extent.ExtentBits.DEFRAG;
+import static io.github.slabkit.extent.ExtentBits.DIRTY;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Optimistic readers beside a writer that splits, merges and frees nodes all the time (a B+tree of 4 states
+ * per leaf): states the writer never touches ("sentinels") must always read exactly as they are, whichever
+ * nodes hold them meanwhile, and the fuller queries (count, hasAll, findFirst) must always agree with them.
+ * A torn or half-split node would show a sentinel missing, moved, or with the writer's bits.
+ */
+class BTreeOptimisticReadTest {
+  private static final int SENTINELS = 64;
+  private static final long STRIDE = 1000;
+
+  @Test
+  void readersNeverSeeATornTree() throws Exception {
+    try (ExtentTree tree = ExtentTree.builder("optimistic").bTree(4, 4).build()) {
+      for (int k = 0; k < SENTINELS; k++) {
+        tree.set(sentinel(k), sentinel(k), DEFRAG);
+      }
+      long seconds = Long.getLong("slabkit.torture.seconds", 2);
+      long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicLong writes = new AtomicLong();
+      AtomicLong reads = new AtomicLong();
+      Thread writer = Thread.ofPlatform().name("writer").daemon().start(() -> {
+        SplittableRandom rnd = new SplittableRandom(1);
+        try {
+          while (System.nanoTime() < deadline && failure.get() == null) {
+            long base = rnd.nextInt(SENTINELS) * STRIDE;
+            long s = base + rnd.nextInt(490);
+            long e = s + rnd.nextInt(8);
+            if (rnd.nextInt(3) == 0) {
+              tree.clear(base, base + 499, DIRTY); // frees whole leaves
+            } else if (rnd.nextBoolean()) {
+              tree.set(s, e, DIRTY);
+            } else {
+              tree.clear(s, e, DIRTY);
+            }
+            writes.incrementAndGet();
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        }
+      });
+      Thread[] readers = new Thread[2];
+      for (int r = 0; r < readers.length; r++) {
+        long seed = r;
+        readers[r] = Thread.ofPlatform().name("reader-" + r).daemon().start(() -> {
+          SplittableRandom rnd = new SplittableRandom(seed);
+          RangeResult out = new RangeResult();
+          try {
+            while (System.nanoTime() < deadline && failure.get() == null) {
+              int k = rnd.nextInt(SENTINELS);
+              long x = sentinel(k);
+              check(tree.bitsAt(x) == DEFRAG, "bitsAt " + x);
+              check(tree.stateAt(x, out) && out.start() == x && out.end() == x && out.bits() == DEFRAG,
+                  "stateAt " + x + ": " + out);
+              check(tree.rangeHasAll(x, x, DEFRAG), "rangeHasAll " + x);
+              check(tree.findFirst(x - STRIDE / 2, DEFRAG, out) && out.start() == x, "findFirst before " + x);
+              check(tree.countBytes(0, Long.MAX_VALUE, -1, DEFRAG, false) == SENTINELS, "count");
+              check(tree.rangeBits(x, x) == DEFRAG, "rangeBits " + x);
+              reads.incrementAndGet();
+            }
+          } catch (Throwable t) {
+            failure.compareAndSet(null, t);
+          }
+        });
+      }
+      writer.join(Duration.ofSeconds(seconds + 30));
+      for (Thread r : readers) {
+        r.join(Duration.ofSeconds(30));
+      }
+      if (failure.get() != null) {
+        throw new AssertionError("after " + writes.get() + " writes, " + reads.get() + " reads", failure.get());
+      }
+      assertTrue(writes.get() > 100 && reads.get() > 100, writes.get() + " writes, " + reads.get() + " reads");
+      tree.verify();
+      tree.clear(0, Long.MAX_VALUE, DIRTY);
+      assertEquals(SENTINELS, tree.stateCount());
+    }
+  }
+
+  /** The shapes the jcstress tests ExtentOptimisticSplitTest and ExtentOptimisticMergeTest rely on. */
+  @Test
+  void theJcstressShapesSplitAndMergeAsDescribed() {
+    try (ExtentTree tree = ExtentTree.builder("shapes").bTree().build()) {
+      for (int i = 0; i < 49; i++) {
+        tree.set(10L * i, 10L * i + 4, DEFRAG);
+      }
+      assertEquals(1, nodes(tree), "49 states: one full leaf");
+      tree.set(246, 247, DIRTY);
+      assertEquals(3, nodes(tree), "the 50th splits it: two leaves and a root");
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
+      assertEquals(0, nodes(tree));
+      for (int i = 0; i < 60; i++) {
+        tree.set(10L * i, 10L * i + 4, DEFRAG);
+      }
+      assertEquals(3, nodes(tree), "60 states: a full leaf, a leaf of 11, a root");
+      tree.clear(0, 399, DEFRAG);
+      assertEquals(1, nodes(tree), "9 + 11 states merge into one leaf, the root goes");
+      assertEquals(20, tree.stateCount());
+      tree.verify();
+    }
+  }
+
+  private static long nodes(ExtentTree tree) {
+    io.github.slabkit.mempool.Mempool pool = tree.mempool();
+    assertTrue(pool != null);
+    return pool.mempoolStatistics().liveObjects() - tree.statistics().spareStates();
+  }
+
+  private static long sentinel(int k) {
+    return k * STRIDE + 500;
+  }
+
+  private static void check(boolean ok, String what) {
+    if (!ok) {
+      throw new AssertionError("torn read: " + what);
+    }
+  }
+}
