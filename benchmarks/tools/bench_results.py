@@ -118,7 +118,10 @@ def _read(path):
 def _results(run, r):
     cls, method = r["benchmark"].rsplit(".", 1)
     cls = cls.rsplit(".", 1)[1]
-    params = ",".join(f"{k}={v}" for k, v in sorted((r.get("params") or {}).items()))
+    # The extent benchmarks run both tree structures: the default (red-black) keeps the plain key that the
+    # tables and targets name; the opt-in B+tree is keyed with structure=btree.
+    params = ",".join(f"{k}={v}" for k, v in sorted((r.get("params") or {}).items())
+                      if not (k == "structure" and v == "rbtree"))
     sec = r.get("secondaryMetrics") or {}
     norm = sec.get("gc.alloc.rate.norm")
     bop = _num(norm["score"]) if norm else None
@@ -204,14 +207,18 @@ def parse_footprint(text):
     m = re.search(r"^(\d+) ranges", text, re.M)
     if m:
         out["ranges"] = int(m.group(1))
-    for label, k in (("Guava", "guava"), ("TreeMap", "treemap"), (r"Slabkit ExtentTree \(heap", "heap")):
+    # "Slabkit ExtentTree (heap)" (one structure) or "Slabkit ExtentTree red-black (heap)" and
+    # "Slabkit ExtentTree B+tree (heap)" (both): the plain keys are the default (red-black), "bt_" the B+tree.
+    for label, k in (("Guava", "guava"), ("TreeMap", "treemap"),
+                     (r"Slabkit ExtentTree (?:red-black )?\(heap", "heap"), (r"Slabkit ExtentTree B\+tree \(heap", "bt_heap")):
         m = re.search(r"^" + label + r".*=\s*([-\d.,]+) B/range", text, re.M)
         if m:
             out[k] = float(m.group(1).replace(",", ""))
-    m = re.search(r"^Slabkit ExtentTree \(off-heap.*?off-heap\s+([\d,]+) B\s*=\s*([\d.]+) B/state", text, re.M)
-    if m:
-        out["offheap_bytes"] = int(m.group(1).replace(",", ""))
-        out["offheap"] = float(m.group(2))
+    for label, prefix in ((r"Slabkit ExtentTree (?:red-black )?\(off-heap", ""), (r"Slabkit ExtentTree B\+tree \(off-heap", "bt_")):
+        m = re.search(r"^" + label + r".*?off-heap\s+([\d,]+) B\s*=\s*([\d.]+) B/state \(", text, re.M)
+        if m:
+            out[prefix + "offheap_bytes"] = int(m.group(1).replace(",", ""))
+            out[prefix + "offheap"] = float(m.group(2))
     return out
 
 

@@ -249,23 +249,23 @@ TARGETS = [
                   f"{M2}.mempoolAllocateFree", VIRTUAL_PAIR]),
 ] + [
     faster(13, f"set+clear, {n}: ≥ {x}x faster than {what}",
-           f"{E}.slabkitSetClear{{ranges={p}}}", f"{E}.{m}{{ranges={p}}}", x)
+           f"{E}.slabkitSetClear{{ranges={p},structure=btree}}", f"{E}.{m}{{ranges={p}}}", x)
     for n, p in (("100k", 100000), ("1M", 1000000))
     for what, m, x in (("Guava", "guavaPutCoalescingRemove", 5), ("TreeMap", "treeMapSetClear", 3))
 ] + [
     faster(13, f"point lookup, {n}: ≥ {x}x faster than {what}",
-           f"{L}.slabkitStateAt{{ranges={p}}}", f"{L}.{m}{{ranges={p}}}", x)
+           f"{L}.slabkitStateAt{{ranges={p},structure=btree}}", f"{L}.{m}{{ranges={p}}}", x)
     for n, p in (("100k", 100000), ("1M", 1000000))
     for what, m, x in (("Guava", "guavaGetEntry", 3), ("TreeMap", "treeMapFloorEntry", 1.5))
 ] + [
     within(13, "lock+unlock, empty tree: ≤ 2x ReentrantLock",
-           f"{R}.slabkitLockUnlock{{ranges=0}}", f"{R}.reentrantLock", 2),
-    below(13, "lock+unlock, 100k locked ranges: ≤ 100 ns", f"{R}.slabkitLockUnlock{{ranges=100000}}", 100),
-    faster(13, "reader beside a writer keeps ≥ 80% of its throughput alone", READER_BESIDE, READER_ALONE, 0.8),
+           f"{R}.slabkitLockUnlock{{ranges=0,structure=btree}}", f"{R}.reentrantLock", 2),
+    below(13, "lock+unlock, 100k locked ranges: ≤ 100 ns", f"{R}.slabkitLockUnlock{{ranges=100000,structure=btree}}", 100),
+    faster(13, "reader beside a writer keeps ≥ 80% of its throughput alone", READER_BESIDE + "{ranges=100000,structure=btree}", READER_ALONE + "{ranges=100000,structure=btree}", 0.8),
     footprint(13, "memory: ≤ 32 B per range, off-heap + heap (MemoryFootprint, 1M ranges)",
-              lambda f: (f["offheap_bytes"] / f["ranges"] + f["heap"])
-              if {"offheap_bytes", "ranges", "heap"} <= f.keys() else None, 32),
-    zero_garbage(13, "0 B/op on every operation", EXTENT_OPS + [READER_BESIDE]),
+              lambda f: (f["bt_offheap_bytes"] / f["ranges"] + max(0.0, f["bt_heap"]))
+              if {"bt_offheap_bytes", "ranges", "bt_heap"} <= f.keys() else None, 32),
+    zero_garbage(13, "0 B/op on every operation (B+tree)", [k[:-1] + ",structure=btree}" for k in EXTENT_OPS] + [READER_BESIDE + "{ranges=100000,structure=btree}"]),
     faster(14, "random sizes 16 B-4 KiB: ≥ 8x faster than Netty pooled", f"{K}.kmallocAllocateFree", nettyP(K), 8),
     faster(14, "random sizes: ≥ 8x faster than Netty adaptive", f"{K}.kmallocAllocateFree", nettyA(K), 8),
     within(14, "random sizes: within 1.3x of the fixed-size slab pair",
