@@ -18,8 +18,8 @@ K, KA = "KmallocPairBenchmark", "KmallocArenaBenchmark"
 CONTEXT_PAIR = f"{P}.slabLocalAllocateFree"                # issue 12: SlabCache.Local pair
 MEMPOOL_BATCH = f"{B}.mempoolAllocateFree"                 # issue 12: mempool in the 64-batch shape
 VIRTUAL_PAIR = "VirtualThreadsBenchmark.slabAllocateFree"  # issue 12: 64 virtual threads on one cache
-READER_ALONE = "ExtentReadersBesideWriterBenchmark.readerAlone"                   # issue 13
-READER_BESIDE = "ExtentReadersBesideWriterBenchmark.readerBesideWriter:reader"   # issue 13
+READER_ALONE = "ExtentReadersBesideWriterBenchmark.alone"                   # issue 13
+READER_BESIDE = "ExtentReadersBesideWriterBenchmark.mixed:reader"   # issue 13
 
 
 def nettyP(cls):
