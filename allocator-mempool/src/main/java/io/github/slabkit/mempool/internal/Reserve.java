@@ -224,10 +224,6 @@ final class Reserve {
 
   // ---------------------------------------------------------------- used by the queue (queue lock held)
 
-  synchronized int levelLocked() {
-    return level;
-  }
-
   synchronized long takesLocked() {
     return takes;
   }
