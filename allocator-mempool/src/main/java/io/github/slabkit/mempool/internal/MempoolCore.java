@@ -436,7 +436,7 @@ public final class MempoolCore {
    * @throws InvalidHandleException if the handle is refused; nothing changes
    */
   public void free(long h, LocalAllocator backingLocal, PoolCounters.ThreadCounters cell) {
-    checkOpen("free");
+    // The context checked that the pool is open; a close racing this free is the backing's to refuse.
     if (reserve.looksBelowMin() && refillWith(h)) {
       cell.addFree();
       return;

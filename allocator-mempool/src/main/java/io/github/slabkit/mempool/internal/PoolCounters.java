@@ -4,13 +4,15 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A mempool's counters. The two of the backing fast path ({@code backingHits}, {@code frees}) cost no atomic
  * instruction on platform threads: each platform thread counts in its own {@link ThreadCounters}, written
  * only by that thread with opaque stores and summed by readers with opaque loads (exact once the writers are
- * quiescent, e.g. after {@code join}). The thread that created the pool uses {@code firstCounters} without
- * even the {@code ThreadLocal} lookup (the pool keeps a reference to that thread). Virtual threads, which may
+ * quiescent, e.g. after {@code join}). A thread finds its counters in a thread-id indexed table (the slab
+ * cache's trick for its magazines) rather than through {@code ThreadLocal.get()}, which alone cost more than
+ * the rest of a backing hit. Virtual threads, which may
  * be millions, count in shared {@link LongAdder}s instead, as do the slower paths. An uncontended
  * {@code LongAdder} increment is a locked compare-and-swap, which alone made allocate+free through the pool
  * cost about 2.5x the bare slab cache.
@@ -23,8 +25,12 @@ public final class PoolCounters {
   public static final class ThreadCounters {
     long backingHits;
     long frees;
+    /** The platform thread that writes these counters, or null for a context's (its owner checks itself). */
+    final @Nullable Thread owner;
 
-    ThreadCounters() {}
+    ThreadCounters(@Nullable Thread owner) {
+      this.owner = owner;
+    }
 
     /** Counts one allocation the backing allocator served; owner only. */
     public void addBackingHit() {
@@ -37,12 +43,20 @@ public final class PoolCounters {
     }
   }
 
-  private final Thread firstThread = Thread.currentThread();
-  private final ThreadCounters firstCounters = new ThreadCounters();
-  private final ThreadLocal<ThreadCounters> local = ThreadLocal.withInitial(this::register);
+  private static final int BY_THREAD = 256;
+
+  /**
+   * The fast lookup: a thread-id indexed table. A slot holds the counters of the last platform thread that
+   * claimed it; a reader uses them only if their final {@code owner} is itself, so a racy plain store is
+   * safe. Ids that collide modulo the table size fall back to {@link #local}.
+   */
+  private final @Nullable ThreadCounters[] byThread = new ThreadCounters[BY_THREAD];
+
+  private final ThreadLocal<ThreadCounters> local =
+      ThreadLocal.withInitial(() -> register(Thread.currentThread()));
 
   /** Every platform thread's counters, guarded by {@code this}; kept after the thread ends (counts stay). */
-  private ThreadCounters[] cells = {firstCounters};
+  private ThreadCounters[] cells = {};
 
   private final LongAdder backingHits = new LongAdder();
   private final LongAdder reserveHits = new LongAdder();
@@ -55,11 +69,11 @@ public final class PoolCounters {
    * @return new counters, written only by the context's owner
    */
   public ThreadCounters newContextCounters() {
-    return register();
+    return register(null);
   }
 
-  private synchronized ThreadCounters register() {
-    ThreadCounters c = new ThreadCounters();
+  private synchronized ThreadCounters register(@Nullable Thread owner) {
+    ThreadCounters c = new ThreadCounters(owner);
     ThreadCounters[] a = Arrays.copyOf(cells, cells.length + 1);
     a[a.length - 1] = c;
     cells = a;
@@ -72,30 +86,46 @@ public final class PoolCounters {
 
   void addBackingHits(long n) {
     Thread t = Thread.currentThread();
-    ThreadCounters c;
-    if (t == firstThread) {
-      c = firstCounters; // the common single-owner case skips the ThreadLocal lookup
-    } else if (t.isVirtual()) {
+    ThreadCounters c = mine(t);
+    if (c == null) {
       backingHits.add(n);
       return;
-    } else {
-      c = local.get();
     }
     TC_BACKING_HITS.setOpaque(c, c.backingHits + n);
   }
 
   void addFrees(long n) {
     Thread t = Thread.currentThread();
-    ThreadCounters c;
-    if (t == firstThread) {
-      c = firstCounters;
-    } else if (t.isVirtual()) {
+    ThreadCounters c = mine(t);
+    if (c == null) {
       frees.add(n);
       return;
-    } else {
-      c = local.get();
     }
     TC_FREES.setOpaque(c, c.frees + n);
+  }
+
+  /**
+   * The calling platform thread's counters (two dependent loads and a compare when its table slot is its
+   * own), or null on a virtual thread, which counts in the shared adders.
+   */
+  private @Nullable ThreadCounters mine(Thread t) {
+    ThreadCounters c = byThread[(int) t.threadId() & (BY_THREAD - 1)];
+    if (c != null && c.owner == t) {
+      return c;
+    }
+    return t.isVirtual() ? null : claim(t);
+  }
+
+  private ThreadCounters claim(Thread t) {
+    ThreadCounters c = local.get();
+    int i = (int) t.threadId() & (BY_THREAD - 1);
+    ThreadCounters cur = byThread[i];
+    // Take the slot only if it is free or its thread ended, so two live threads whose ids collide do not
+    // keep overwriting it (one of them stays on the ThreadLocal path).
+    if (cur == null || cur.owner == null || !cur.owner.isAlive()) {
+      byThread[i] = c;
+    }
+    return c;
   }
 
   void addReserveHits(long n) {
