@@ -59,6 +59,8 @@ TABLES = [
     Table("slab-batch", [
         ("**SlabCache allocate x64, free x64**", f"{B}.slabAllocateFree"),
         ("**SlabCache allocateBulk/freeBulk 64**", f"{B}.slabAllocateBulkFreeBulk"),
+        ("**SlabLocal allocate x64, free x64**", f"{B}.slabLocalAllocateFree"),
+        ("**SlabLocal allocateBulk/freeBulk 64**", f"{B}.slabLocalAllocateBulkFreeBulk"),
         ("Netty pooled, plain thread", f"{B}.nettyPooled"),
         ("Netty pooled, event-loop thread", f"{B}.nettyPooledEventLoop"),
         ("FFM malloc/free", f"{B}.ffmMalloc"),

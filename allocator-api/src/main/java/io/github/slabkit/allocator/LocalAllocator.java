@@ -57,6 +57,75 @@ public interface LocalAllocator extends AutoCloseable {
   void free(long handle);
 
   /**
+   * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, without blocking, as {@link
+   * ObjectAllocator#tryAllocateBulk}.
+   *
+   * @param dst where the handles are written
+   * @param n how many to allocate, {@code 0 <= n <= dst.length}
+   * @return {@code true} if all {@code n} were allocated; {@code false} if none are held by the caller
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  default boolean tryAllocateBulk(long[] dst, int n) {
+    Allocators.checkBulk(dst, n);
+    for (int i = 0; i < n; i++) {
+      long h = tryAllocate();
+      if (h == ObjectAllocator.NO_HANDLE) {
+        freeBulk(dst, i);
+        return false;
+      }
+      dst[i] = h;
+    }
+    return true;
+  }
+
+  /**
+   * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, reclaiming and waiting as {@link
+   * ObjectAllocator#allocateBulk}.
+   *
+   * @param dst where the handles are written
+   * @param n how many to allocate, {@code 0 <= n <= dst.length}
+   * @throws AllocationFailedException if not all could be allocated; none are then held by the caller
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  default void allocateBulk(long[] dst, int n) {
+    Allocators.checkBulk(dst, n);
+    int i = 0;
+    try {
+      for (; i < n; i++) {
+        dst[i] = allocate();
+      }
+    } catch (RuntimeException e) {
+      freeBulk(dst, i);
+      throw e;
+    }
+  }
+
+  /**
+   * Frees {@code src[0..n)}, as {@link ObjectAllocator#freeBulk}.
+   *
+   * @param src the handles to free
+   * @param n how many, {@code 0 <= n <= src.length}
+   * @throws InvalidHandleException as {@link #free}; the handles before the bad one are freed, the bad one
+   *     and those after it are not
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code src.length}
+   * @throws IllegalStateException if called from another thread than the owner (where detected), or after
+   *     {@link #close()}
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  default void freeBulk(long[] src, int n) {
+    Allocators.checkBulk(src, n);
+    for (int i = 0; i < n; i++) {
+      free(src[i]);
+    }
+  }
+
+  /**
    * Returns the thread that owns this context.
    *
    * @return the owner

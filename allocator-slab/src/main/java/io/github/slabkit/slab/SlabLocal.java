@@ -2,6 +2,7 @@ package io.github.slabkit.slab;
 
 import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.AllocatorClosedException;
+import io.github.slabkit.allocator.Allocators;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.LocalAllocator;
 import io.github.slabkit.allocator.ObjectAllocator;
@@ -162,6 +163,98 @@ public final class SlabLocal implements LocalAllocator {
       throw cache.refused(handle);
     }
     magazines.free(handle);
+  }
+
+  /**
+   * Allocates {@code n} objects, all or nothing, without blocking, as {@link SlabCache#tryAllocateBulk}:
+   * this thread's magazines first (copied out, not popped one by one), then full magazines of the depot, then
+   * the slabs. One owner check for the whole batch.
+   *
+   * @param dst where the handles are written
+   * @param n how many, {@code 0 <= n <= dst.length}
+   * @return {@code true} if all {@code n} were allocated; {@code false} if none are held
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws IllegalStateException if called from another thread than the owner, or after {@link #close()}
+   * @throws AllocatorClosedException if the cache is closed
+   */
+  @Override
+  public boolean tryAllocateBulk(long[] dst, int n) {
+    return bulk(dst, n, SlabLayer.NOWAIT, "tryAllocateBulk");
+  }
+
+  /**
+   * Allocates {@code n} objects, all or nothing, growing, reclaiming and waiting as {@link
+   * SlabCache#allocateBulk}; the source order is that of {@link #tryAllocateBulk}.
+   *
+   * @param dst where the handles are written
+   * @param n how many, {@code 0 <= n <= dst.length}
+   * @throws AllocationFailedException if not all could be had; none are held then
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws IllegalStateException if called from another thread than the owner, or after {@link #close()}
+   * @throws AllocatorClosedException if the cache is closed
+   */
+  @Override
+  public void allocateBulk(long[] dst, int n) {
+    if (!bulk(dst, n, SlabLayer.BLOCKING, "allocateBulk")) {
+      throw cache.failure(n + " objects of " + cache.objectSize() + " B in bulk (all or nothing)");
+    }
+  }
+
+  private boolean bulk(long[] dst, int n, int mode, String op) {
+    Allocators.checkBulk(dst, n);
+    check(op);
+    if (debug) {
+      return mode == SlabLayer.NOWAIT ? cache.tryAllocateBulk(dst, n) : allocateBulkDebug(dst, n);
+    }
+    if (n == 0) {
+      return true;
+    }
+    boolean ok;
+    try {
+      ok = depot.allocateBulk(magazines, dst, n, mode, 0);
+    } catch (InterruptedException e) {
+      throw new AssertionError("only TIMED mode is interruptible", e);
+    }
+    if (ok) {
+      for (int i = 0; i < n; i++) {
+        layer.own(dst[i]);
+      }
+    }
+    return ok;
+  }
+
+  private boolean allocateBulkDebug(long[] dst, int n) {
+    cache.allocateBulk(dst, n);
+    return true;
+  }
+
+  /**
+   * Frees {@code src[0..n)} into this thread's magazines, as {@link SlabCache#freeBulk}, with one owner check
+   * for the whole batch. Each handle is validated as by {@link #free}.
+   *
+   * @param src the handles
+   * @param n how many, {@code 0 <= n <= src.length}
+   * @throws InvalidHandleException for {@code 0}, a foreign handle or a double free: the handles before it
+   *     are freed, it and those after it are not
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code src.length}
+   * @throws IllegalStateException if called from another thread than the owner, or after {@link #close()}
+   * @throws AllocatorClosedException if the cache is closed
+   */
+  @Override
+  public void freeBulk(long[] src, int n) {
+    Allocators.checkBulk(src, n);
+    check("freeBulk");
+    if (debug) {
+      cache.freeBulk(src, n);
+      return;
+    }
+    for (int i = 0; i < n; i++) {
+      long h = src[i];
+      if ((h & TAG_MASK) != tagBits || !layer.disown(h)) {
+        throw cache.refused(h);
+      }
+      magazines.free(h);
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.github.slabkit.bench;
 
 import io.github.slabkit.mempool.Mempool;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabLocal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -44,6 +45,7 @@ public class AllocBatchBenchmark {
   static final int BATCH = 64;
 
   private SlabCache slab;
+  private SlabLocal slabLocal;
   private SlabCache poolBacking;
   private Mempool pool;
   private ByteBufAllocator pooled;
@@ -59,6 +61,7 @@ public class AllocBatchBenchmark {
   @SuppressWarnings("MustBeClosedChecker") // closed in tearDown(): JMH owns the lifecycle
   public void setUp() {
     slab = Anchors.slab("bench-batch");
+    slabLocal = slab.local(); // Scope.Thread: set up on the benchmark thread, which owns it
     poolBacking = Anchors.slab("bench-batch-pool-backing");
     pool = Mempool.builder("bench-batch-pool", poolBacking).minNr(16).build();
     pooled = Anchors.nettyPooled();
@@ -75,6 +78,7 @@ public class AllocBatchBenchmark {
     poolArena.close();
     pool.close();
     poolBacking.close();
+    slabLocal.close();
     slab.close();
   }
 
@@ -89,6 +93,29 @@ public class AllocBatchBenchmark {
       slab.free(h[i]);
     }
     return h[BATCH - 1];
+  }
+
+  /** The 64-batch loop through the thread-bound context ({@link SlabCache#local()}). */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public long slabLocalAllocateFree() {
+    long[] h = handles;
+    for (int i = 0; i < BATCH; i++) {
+      h[i] = slabLocal.allocate();
+    }
+    for (int i = 0; i < BATCH; i++) {
+      slabLocal.free(h[i]);
+    }
+    return h[BATCH - 1];
+  }
+
+  /** The bulk calls through the context: one owner check per batch, magazines copied out. */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public long slabLocalAllocateBulkFreeBulk() {
+    slabLocal.allocateBulk(handles, BATCH);
+    slabLocal.freeBulk(handles, BATCH);
+    return handles[BATCH - 1];
   }
 
   /** The 64-batch loop through a mempool whose backing cache always succeeds (its reserve stays full). */
