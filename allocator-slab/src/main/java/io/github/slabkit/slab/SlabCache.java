@@ -13,6 +13,8 @@ import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
 import io.github.slabkit.slab.internal.ThreadCache;
 import io.github.slabkit.slab.internal.IdleTrimmer;
+import io.github.slabkit.slab.internal.LeakSampler;
+import io.github.slabkit.slab.internal.SlabEvents;
 import io.github.slabkit.slab.internal.SlabCacheMBean;
 import java.lang.foreign.MemoryLayout;
 import java.lang.management.ManagementFactory;
@@ -21,6 +23,9 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -93,6 +98,8 @@ public final class SlabCache implements ObjectAllocator {
   private final SlabDebug debug;
   private final SlabRegistry registry;
   private final @Nullable ScheduledFuture<?> idleTrim;
+  private final LeakSampler sampler;
+  private final @Nullable ScheduledFuture<?> leakAgeCheck;
   private @Nullable ObjectName mbeanName;
   private volatile boolean closed;
   private long leakedAtClose;
@@ -110,7 +117,7 @@ public final class SlabCache implements ObjectAllocator {
 
   SlabCache(
       SlabCacheBuilder b, SlabDebug debug, HandleTags tags, int tag, long stride, long objectOffset,
-      int objectsPerSlab, long segmentAlignment) {
+      int objectsPerSlab, long segmentAlignment, int leakSampling) {
     this.name = b.name;
     this.tags = tags;
     this.tag = tag;
@@ -133,6 +140,11 @@ public final class SlabCache implements ObjectAllocator {
             saturatedNanos(b.maxWait),
             b.maxEmptySlabs);
     this.tagBits = layer.tag();
+    // Debug tracking (flag U) records every site: sampling would only add cost.
+    this.sampler =
+        new LeakSampler(
+            debug.enabled() ? 0 : leakSampling, b.leakAge == null ? Long.MAX_VALUE : saturatedNanos(b.leakAge));
+    layer.setLeakSampler(sampler); // before the depot: its thread caches draw their first countdowns from it
     this.depot = new MagazineDepot(layer, b.magazineSize, b.depotMagazines);
     this.debug = debug;
     if (debug.enabled()) {
@@ -158,6 +170,12 @@ public final class SlabCache implements ObjectAllocator {
                 },
                 this::shrinkFromOtherThread,
                 saturatedNanos(b.trimWhenIdle));
+    this.leakAgeCheck =
+        sampler.enabled() && b.leakAge != null
+            ? IdleTrimmer.every(
+                this::reportAgedLeaks,
+                Math.clamp(sampler.ageNanos() / 2, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1)))
+            : null;
   }
 
   /** A duration in nanoseconds, saturated to {@link Long#MAX_VALUE} (about 292 years). */
@@ -226,7 +244,8 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return owned(depot.local(t).allocate(SlabLayer.NOWAIT));
+      ThreadCache tc = depot.local(t);
+      return owned(tc, tc.allocate(SlabLayer.NOWAIT));
     }
     return allocateVirtual(SlabLayer.NOWAIT);
   }
@@ -241,7 +260,8 @@ public final class SlabCache implements ObjectAllocator {
     if (debugger != null) {
       h = debugAllocate(SlabLayer.BLOCKING, 0);
     } else if (!t.isVirtual()) {
-      h = owned(depot.local(t).allocate(SlabLayer.BLOCKING));
+      ThreadCache tc = depot.local(t);
+      h = owned(tc, tc.allocate(SlabLayer.BLOCKING));
     } else {
       h = allocateVirtual(SlabLayer.BLOCKING);
     }
@@ -262,14 +282,15 @@ public final class SlabCache implements ObjectAllocator {
     }
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      return owned(depot.local(t).allocate(SlabLayer.TIMED, nanos));
+      ThreadCache tc = depot.local(t);
+      return owned(tc, tc.allocate(SlabLayer.TIMED, nanos));
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
       return owned(depot.allocateDirect(SlabLayer.TIMED, nanos));
     }
     try {
-      return owned(s.allocate(SlabLayer.TIMED, nanos));
+      return owned(s, s.allocate(SlabLayer.TIMED, nanos));
     } finally {
       s.unlock();
     }
@@ -279,6 +300,20 @@ public final class SlabCache implements ObjectAllocator {
   long owned(long h) {
     if (h != NO_HANDLE) {
       layer.own(h);
+    }
+    return h;
+  }
+
+  /**
+   * {@link #owned(long)} for a handle served through {@code tc}, the caller's thread cache or locked stripe,
+   * whose countdown picks the allocations the leak sampler records.
+   */
+  long owned(ThreadCache tc, long h) {
+    if (h != NO_HANDLE) {
+      layer.own(h);
+      if (tc.sampleDue()) {
+        layer.sample(tc, h);
+      }
     }
     return h;
   }
@@ -308,7 +343,7 @@ public final class SlabCache implements ObjectAllocator {
         return owned(depot.allocateDirect(mode, 0));
       }
       try {
-        return owned(s.allocate(mode));
+        return owned(s, s.allocate(mode));
       } finally {
         s.unlock();
       }
@@ -423,10 +458,12 @@ public final class SlabCache implements ObjectAllocator {
       return true;
     }
     boolean ok;
+    ThreadCache mine = null; // the platform thread's cache, whose countdown samples the batch
     try {
       Thread t = Thread.currentThread();
       if (!t.isVirtual()) {
-        ok = depot.allocateBulk(depot.local(t), dst, n, mode, 0);
+        mine = depot.local(t);
+        ok = depot.allocateBulk(mine, dst, n, mode, 0);
       } else {
         ThreadCache s = depot.lockStripe();
         try {
@@ -442,7 +479,11 @@ public final class SlabCache implements ObjectAllocator {
     }
     if (ok) {
       for (int i = 0; i < n; i++) {
-        layer.own(dst[i]);
+        if (mine != null) {
+          owned(mine, dst[i]);
+        } else {
+          layer.own(dst[i]);
+        }
       }
     }
     return ok;
@@ -675,6 +716,9 @@ public final class SlabCache implements ObjectAllocator {
     if (idleTrim != null) {
       idleTrim.cancel(false);
     }
+    if (leakAgeCheck != null) {
+      leakAgeCheck.cancel(false);
+    }
     if (shrinkerRegistration != null) {
       shrinkerRegistration.close();
     }
@@ -715,8 +759,11 @@ public final class SlabCache implements ObjectAllocator {
               + " close()"
               + (debugger != null
                   ? "; live objects by allocation site:\n" + debugger.leakSites()
-                  : ", or enable tracking (SlabDebug flag U, -D" + SlabDebug.PROPERTY
-                      + "=U) to see where they were allocated");
+                  : sampledSites(", or enable tracking (SlabDebug flag U, -D" + SlabDebug.PROPERTY
+                      + "=U) to see where each was allocated"));
+      for (LeakSampler.Site site : sampler.live()) {
+        SlabEvents.leakSuspect(name, site, System.nanoTime(), "close");
+      }
       LOG.log(System.Logger.Level.WARNING, msg);
       if (throwOnLeak) {
         throw new IllegalStateException(msg);
@@ -745,7 +792,93 @@ public final class SlabCache implements ObjectAllocator {
         + ") still allocated\n"
         + (debugger != null
             ? debugger.leakSites()
-            : "  (enable tracking, SlabDebug flag U or -D" + SlabDebug.PROPERTY + "=U, to see allocation sites)\n");
+            : sampledSites("; enable tracking (SlabDebug flag U or -D" + SlabDebug.PROPERTY
+                + "=U) to see every allocation site").substring(2) + "\n");
+  }
+
+  /**
+   * The leak detector's part of a leak report: the sampled live objects with their sites, or why there are
+   * none.
+   *
+   * @param advice what to say when no live object was sampled
+   */
+  private String sampledSites(String advice) {
+    if (!sampler.enabled()) {
+      return advice + " (or sampled: SlabCacheBuilder.leakSampling, -D"
+          + SlabCacheBuilder.LEAK_SAMPLING_PROPERTY + ")";
+    }
+    List<LeakSampler.Site> live = sampler.live();
+    if (live.isEmpty()) {
+      return "; none of them was sampled (1 allocation in " + sampler.interval() + " is)" + advice;
+    }
+    long now = System.nanoTime();
+    StringBuilder sb = new StringBuilder("; sampled live objects (1 allocation in ")
+        .append(sampler.interval()).append(" is sampled), oldest first:\n");
+    for (LeakSampler.Site site : live) {
+      sb.append(describe(site, now));
+    }
+    return sb.toString();
+  }
+
+  private static String describe(LeakSampler.Site site, long now) {
+    return "  object 0x" + Long.toHexString(site.handle()) + ", allocated "
+        + age(now - site.allocatedNanos()) + " ago on thread '" + site.thread() + "':\n"
+        + site.framesText();
+  }
+
+  /** A duration for a message: {@code 850 ms}, {@code 12.3 s}, {@code 4.0 min}. */
+  private static String age(long nanos) {
+    if (nanos < 1_000_000_000L) {
+      return nanos / 1_000_000 + " ms";
+    }
+    double s = nanos / 1e9;
+    return s < 120 ? String.format(Locale.ROOT, "%.1f s", s) : String.format(Locale.ROOT, "%.1f min", s / 60);
+  }
+
+  /** The leak detector's age check, on the shared timer thread: reports each aged sampled object once. */
+  private void reportAgedLeaks() {
+    if (closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (LeakSampler.Site site : sampler.takeAged(now)) {
+      SlabEvents.leakSuspect(name, site, now, "age");
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "LEAK? " + name + ": an object is still allocated " + age(now - site.allocatedNanos())
+              + " after its allocation (the cache's leakAge is " + age(sampler.ageNanos())
+              + "; 1 allocation in " + sampler.interval() + " is sampled). Free it when done, or raise"
+              + " leakAge above its legitimate lifetime.\n" + describe(site, now));
+    }
+  }
+
+  /**
+   * Returns the live objects whose allocation the leak detector sampled ({@link
+   * SlabCacheBuilder#leakSampling(int)}), oldest first, with their allocation sites; objects already reported
+   * for their age ({@link SlabCacheBuilder#leakAge(Duration)}) are no longer listed. Empty when sampling is
+   * off. Allocates; for diagnostics, not hot paths. Thread safe; a snapshot, not atomic with concurrent frees.
+   *
+   * @return the sampled live objects
+   */
+  public List<SampledAllocation> sampledLiveObjects() {
+    long now = System.nanoTime();
+    List<SampledAllocation> out = new ArrayList<>();
+    for (LeakSampler.Site site : sampler.live()) {
+      out.add(
+          new SampledAllocation(
+              site.handle(), Duration.ofNanos(now - site.allocatedNanos()), site.thread(),
+              site.frames()));
+    }
+    return out;
+  }
+
+  /**
+   * Returns how many allocations the leak detector sampled since the cache was built.
+   *
+   * @return the count (0 when sampling is off)
+   */
+  public long sampledAllocations() {
+    return sampler.sampledCount();
   }
 
   /**

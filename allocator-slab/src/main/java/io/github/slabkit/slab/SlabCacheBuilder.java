@@ -34,6 +34,8 @@ public final class SlabCacheBuilder {
   int maxEmptySlabs = 2;
   int depotMagazines = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
   boolean throwOnLeak;
+  int leakSampling = -1; // -1: the system property's value, else the default
+  @Nullable Duration leakAge;
   @Nullable SlabDebug debug;
   SlabRegistry registry = SlabRegistry.global();
   @Nullable Duration trimWhenIdle;
@@ -198,6 +200,91 @@ public final class SlabCacheBuilder {
   }
 
   /**
+   * Sets the sampling interval of the production leak detector (Netty's {@code ResourceLeakDetector} idea):
+   * about one allocation in {@code interval} records its allocation site (the caller's stack, up to 16
+   * frames; the interval is drawn at random around this mean so a periodic pattern cannot dodge it), and the
+   * record is dropped when the object is freed. The sampled objects still live are reported, with their
+   * sites, at {@link SlabCache#close()} and, with {@link #leakAge(Duration)}, once they outlive that age;
+   * {@link SlabCache#sampledLiveObjects()} lists them at any time.
+   *
+   * <p>Default: off, unless the system property {@value #LEAK_SAMPLING_PROPERTY} is set, to an interval or
+   * to {@code on} (which means {@value #DEFAULT_LEAK_SAMPLING}): {@code -Dslabkit.leak_sampling=on} turns it on
+   * for every cache that does not set it itself. It is off by default because a sampled allocation allocates
+   * its record (the stack frames, about 1 to 2 KB), and the allocation paths of this library otherwise
+   * allocate nothing; at the recommended {@value #DEFAULT_LEAK_SAMPLING} that is about 0.1 B per allocation.
+   *
+   * <p>Cost: a countdown in the thread's magazines on each allocation (paid whether sampling is on or off)
+   * and a compare of the side-table mark it reads anyway on each free; a sampled allocation walks the stack
+   * (microseconds), which the interval spreads thin (BENCHMARKS.md, {@code LeakSamplingBenchmark}). Debug
+   * mode ({@link SlabDebug}, flag U) tracks every object instead, and turns sampling off. Allocations of
+   * virtual threads that find no free stripe go straight to the slabs and are not sampled.
+   *
+   * @param interval allocations per sample on average, at least 1 (1 samples every allocation); 0 turns it off
+   * @return this builder
+   */
+  public SlabCacheBuilder leakSampling(int interval) {
+    if (interval < 0) {
+      throw new IllegalArgumentException(
+          name + ": leakSampling interval must be 0 (off) or positive, was " + interval);
+    }
+    this.leakSampling = interval;
+    return this;
+  }
+
+  /**
+   * Reports a sampled object ({@link #leakSampling(int)}) that is still live this long after its allocation:
+   * once, through {@link System.Logger} ({@code WARNING}, {@code LEAK? <name>: ...} with the allocation
+   * site) and a JFR {@code io.github.slabkit.LeakSuspect} event. One shared daemon thread checks, every half
+   * age (at least every 10 ms, at most every second). Default: none, only {@link SlabCache#close()} reports.
+   * Pick an age longer than any legitimate lifetime of the cache's objects: a long-lived object is reported
+   * too, which is the point of the age.
+   *
+   * @param age the age, positive
+   * @return this builder
+   */
+  public SlabCacheBuilder leakAge(Duration age) {
+    if (age.isZero() || age.isNegative()) {
+      throw new IllegalArgumentException(name + ": leakAge must be positive, was " + age);
+    }
+    this.leakAge = age;
+    return this;
+  }
+
+  /** The recommended {@link #leakSampling(int)} interval, and the one {@code -Dslabkit.leak_sampling=on} sets. */
+  public static final int DEFAULT_LEAK_SAMPLING = 16384;
+
+  /**
+   * The system property that sets the {@link #leakSampling(int)} interval of caches that do not set it: a
+   * number ({@code 0}: off) or {@code on} ({@value #DEFAULT_LEAK_SAMPLING}).
+   */
+  public static final String LEAK_SAMPLING_PROPERTY = "slabkit.leak_sampling";
+
+  /** The interval in force: the builder's, else the property's, else the default. */
+  int leakSamplingInForce() {
+    if (leakSampling >= 0) {
+      return leakSampling;
+    }
+    String v = System.getProperty(LEAK_SAMPLING_PROPERTY);
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    if (v.strip().equalsIgnoreCase("on")) {
+      return DEFAULT_LEAK_SAMPLING;
+    }
+    try {
+      int n = Integer.parseInt(v.strip());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "slab cache '" + name + "': system property " + LEAK_SAMPLING_PROPERTY + "=\"" + v
+            + "\" is not a sampling interval; use on, 0 (off) or a positive number of allocations per sample");
+  }
+
+  /**
    * Sets the registry the cache joins, for slabinfo tables (default {@link SlabRegistry#global()}).
    *
    * @param registry the registry
@@ -311,10 +398,11 @@ public final class SlabCacheBuilder {
     if (depotMagazines < 2) {
       throw new IllegalArgumentException(p + "depotMagazines must be at least 2");
     }
+    int sampling = leakSamplingInForce();
     HandleTags tags = HandleTags.global();
     int tag = tags.acquire(name);
     try {
-      return new SlabCache(this, dbg, tags, tag, stride, left, perSlab, Math.max(align, 8));
+      return new SlabCache(this, dbg, tags, tag, stride, left, perSlab, Math.max(align, 8), sampling);
     } catch (RuntimeException | Error e) {
       tags.release(tag);
       throw e;

@@ -95,7 +95,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     long h = magazines.allocate(SlabLayer.NOWAIT);
     if (h != ObjectAllocator.NO_HANDLE) {
-      layer.own(h);
+      owned(h);
     }
     return h;
   }
@@ -116,7 +116,7 @@ public final class SlabLocal implements LocalAllocator {
       throw cache.failure("1 object of " + cache.objectSize() + " B (a new slab of " + layer.slabBytes + " B)");
     }
     if (!debug) {
-      layer.own(h);
+      owned(h);
     }
     return h;
   }
@@ -138,7 +138,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     long h = magazines.allocate(SlabLayer.TIMED, unit.toNanos(timeout));
     if (h != ObjectAllocator.NO_HANDLE) {
-      layer.own(h);
+      owned(h);
     }
     return h;
   }
@@ -217,7 +217,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     if (ok) {
       for (int i = 0; i < n; i++) {
-        layer.own(dst[i]);
+        owned(dst[i]);
       }
     }
     return ok;
@@ -302,6 +302,14 @@ public final class SlabLocal implements LocalAllocator {
       depot.retire(magazines);
     } else {
       depot.flush(magazines);
+    }
+  }
+
+  /** Marks a handle leaving through this context as owned, and counts it toward the next leak sample. */
+  private void owned(long h) {
+    layer.own(h);
+    if (magazines.sampleDue()) {
+      layer.sample(magazines, h);
     }
   }
 

@@ -18,6 +18,17 @@ public final class IdleTrimmer {
   private IdleTrimmer() {}
 
   /**
+   * Runs a periodic check of a cache on the shared daemon thread (the leak detector's age check).
+   *
+   * @param task the check; must not block
+   * @param periodNanos the period
+   * @return the task; cancel it on close
+   */
+  public static ScheduledFuture<?> every(Runnable task, long periodNanos) {
+    return TIMER.scheduleWithFixedDelay(task, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /**
    * Schedules the policy.
    *
    * @param activity a counter that changes whenever the cache is used

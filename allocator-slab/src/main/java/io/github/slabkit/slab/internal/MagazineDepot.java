@@ -72,6 +72,11 @@ public final class MagazineDepot {
     this.local = ThreadLocal.withInitial(this::register);
   }
 
+  /** The countdown to a new thread cache's first leak sample. */
+  int firstSampleCountdown() {
+    return layer.leakSampler().nextCountdown();
+  }
+
   /**
    * The calling platform thread's cache. A thread-id indexed table answers most lookups with fewer
    * dependent loads than {@link ThreadLocal#get()}; a slot whose cache belongs to another thread (ids that

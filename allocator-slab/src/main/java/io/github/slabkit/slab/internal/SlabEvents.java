@@ -6,6 +6,7 @@ import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
 
 /**
  * JFR events of the slab cache. Each is committed only when a recording enables it ({@code shouldCommit()}),
@@ -19,6 +20,7 @@ public final class SlabEvents {
   private static final Release RELEASE_PROBE = new Release();
   private static final Failure FAILURE_PROBE = new Failure();
   private static final DebugReport DEBUGREPORT_PROBE = new DebugReport();
+  private static final LeakSuspect LEAK_PROBE = new LeakSuspect();
 
   private SlabEvents() {}
 
@@ -105,6 +107,40 @@ public final class SlabEvents {
       e.mode = mode;
       e.budgetUsed = used;
       e.budgetLimit = limit;
+      e.commit();
+    }
+  }
+
+  @Name("io.github.slabkit.LeakSuspect")
+  @Label("Leak Suspect")
+  @Category({"Slabkit", "Slab"})
+  @Description(
+      "A live object whose allocation the leak detector sampled: reported once it outlived the cache's"
+          + " leakAge, or at close(). The allocation site is a field; the event's own stack trace would be the"
+          + " reporter's")
+  @StackTrace(false)
+  static final class LeakSuspect extends Event {
+    @Label("Cache") String cache = "";
+    @Label("Handle") long handle;
+    @Label("Age") @Timespan long age;
+    @Label("Allocating Thread") String thread = "";
+    @Label("Allocation Site") String site = "";
+    @Label("Reason") @Description("age or close") String reason = "";
+  }
+
+  /** Records a sampled live object reported for its age or at close. */
+  public static void leakSuspect(String cache, LeakSampler.Site s, long now, String reason) {
+    if (!LEAK_PROBE.isEnabled()) {
+      return; // no recording wants it: allocate nothing
+    }
+    LeakSuspect e = new LeakSuspect();
+    if (e.shouldCommit()) {
+      e.cache = cache;
+      e.handle = s.handle();
+      e.age = now - s.allocatedNanos();
+      e.thread = s.thread();
+      e.site = s.framesText();
+      e.reason = reason;
       e.commit();
     }
   }

@@ -202,7 +202,38 @@ public final class SlabLayer {
    * data race in the caller and may go undetected; debug mode detects it exactly.
    */
   public void own(long handle) {
-    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = 1;
+    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = OWNED;
+  }
+
+  /** The side-table mark of an object the user holds. */
+  static final byte OWNED = 1;
+
+  /** The mark of an object the user holds whose allocation site the {@link LeakSampler} recorded. */
+  static final byte SAMPLED = 2;
+
+  /** Sampled leak detection; off unless the cache turns it on. */
+  private LeakSampler sampler = new LeakSampler(0, Long.MAX_VALUE);
+
+  public void setLeakSampler(LeakSampler sampler) {
+    this.sampler = sampler;
+  }
+
+  public LeakSampler leakSampler() {
+    return sampler;
+  }
+
+  /**
+   * Samples an object just handed out and marked {@link #own owned}, for {@code tc}'s countdown: rearms the
+   * countdown and, when sampling is on, records the allocation site. Cold: about one allocation in the
+   * sampling interval comes here.
+   */
+  public void sample(ThreadCache tc, long handle) {
+    LeakSampler s = sampler;
+    tc.rearmSample(s.nextCountdown());
+    if (s.enabled()) {
+      table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = SAMPLED;
+      s.record(handle);
+    }
   }
 
   /**
@@ -218,10 +249,14 @@ public final class SlabLayer {
       return false;
     }
     byte[] marks = owned[index];
-    if (slot >= marks.length || marks[slot] == 0) {
+    byte mark;
+    if (slot >= marks.length || (mark = marks[slot]) == 0) {
       return false;
     }
     marks[slot] = 0;
+    if (mark != OWNED) {
+      sampler.forget(handle); // before the object can be handed out, and sampled, again
+    }
     return true;
   }
 

@@ -33,6 +33,12 @@ public final class ThreadCache {
   long slowFrees;
   long depotExchanges;
 
+  /**
+   * Allocations until the next leak sample ({@link LeakSampler}); owner only. The allocating API class
+   * counts it down after marking an object owned and calls {@link SlabLayer#sample} when it reaches zero.
+   */
+  private int sampleCountdown;
+
   volatile boolean flushRequested;
   @SuppressWarnings("unused") // accessed through LOCK
   private volatile int lockWord;
@@ -42,6 +48,20 @@ public final class ThreadCache {
     this.owner = owner;
     this.loaded = new Magazine(magazineSize);
     this.previous = new Magazine(magazineSize);
+    this.sampleCountdown = depot.firstSampleCountdown();
+  }
+
+  /**
+   * Counts one allocation handed to the user toward the next leak sample; owner only.
+   *
+   * @return whether this allocation is to be sampled ({@link SlabLayer#sample})
+   */
+  public boolean sampleDue() {
+    return --sampleCountdown <= 0;
+  }
+
+  void rearmSample(int countdown) {
+    sampleCountdown = countdown;
   }
 
   /**
