@@ -106,6 +106,14 @@ TABLES = [
         (f"SlabCache allocate/free, slab_debug `{d}`", f"{D}.allocateFree{{debug={d}}}")
         for d in ("-", "P", "Z", "FZP", "FZPU")
     ], [("debugging off", f"{D}.allocateFree{{debug=-}}"), ("slab pair (AllocPair)", f"{P}.slabAllocateFree")]),
+    Table("leak-sampling", [
+        (f"SlabCache allocate/free, leakSampling {n}", f"LeakSamplingBenchmark.slabAllocateFree{{leakSampling={n}}}")
+        for n in ("0", "1024", "16384")
+    ] + [
+        (f"SlabLocal allocate/free, leakSampling {n}", f"LeakSamplingBenchmark.slabLocalAllocateFree{{leakSampling={n}}}")
+        for n in ("0", "1024", "16384")
+    ], [("sampling off", "LeakSamplingBenchmark.slabAllocateFree{leakSampling=0}"),
+        ("slab pair (AllocPair)", f"{P}.slabAllocateFree")]),
     Table("starvation-bound", [
         (f"{what}, claim window {w} ms", f"{S}.starve{member}{{claimWindowMs={w}}}")
         for w in ("1", "10")

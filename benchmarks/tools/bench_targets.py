@@ -116,6 +116,19 @@ def below(issue, text, row, limit):
     return Target(issue, text, fn)
 
 
+def added(issue, text, row, ref, max_ns):
+    """time(row) - time(ref) at most `max_ns` nanoseconds."""
+    def fn(ctx):
+        r, rk = ctx.pick(row)
+        f, fk = ctx.pick(ref)
+        if r is None or f is None:
+            return missing(*[k for x, k in ((r, rk), (f, fk)) if x is None])
+        d = r.score - f.score
+        return (f"{short(rk)} {fig(r)} - {short(fk)} {fig(f)} = {d:+.2f} ns",
+                verdict(d <= max_ns, (d - max_ns) / max_ns, r, f))
+    return Target(issue, text, fn)
+
+
 def zero_garbage(issue, text, rows):
     def fn(ctx):
         got = [ctx.pick(k) for k in rows]
@@ -275,6 +288,10 @@ TARGETS = [
            f"{KA}.kmallocArena", f"{KA}.arenaOfConfined", 2),
     faster(14, "arena: ≥ 5x faster than Arena.ofShared()", f"{KA}.kmallocArena", f"{KA}.arenaOfShared", 5),
     zero_garbage(14, "0 B/op on the allocator paths", [f"{K}.kmallocAllocateFree", f"{KA}.kmallocArena"]),
+    added(15, "leak sampling at the recommended rate (1 in 16,384): ≤ 1 ns added on the pair",
+          "LeakSamplingBenchmark.slabAllocateFree{leakSampling=16384}", "LeakSamplingBenchmark.slabAllocateFree{leakSampling=0}", 1),
+    added(15, "leak sampling, context pair: ≤ 1 ns added",
+          "LeakSamplingBenchmark.slabLocalAllocateFree{leakSampling=16384}", "LeakSamplingBenchmark.slabLocalAllocateFree{leakSampling=0}", 1),
 ]
 
 

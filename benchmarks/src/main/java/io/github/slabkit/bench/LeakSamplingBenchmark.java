@@ -1,0 +1,67 @@
+package io.github.slabkit.bench;
+
+import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabLocal;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 15: what the production leak detector costs on the 64-byte pair. {@code leakSampling=0} is off
+ * (the per-thread countdown still runs: it is what every cache pays); {@code 16384} is the recommended rate
+ * ({@code -Dslabkit.leak_sampling=on}), where one allocation in 16,384 on average walks the stack and records
+ * its site; {@code 1024} shows how the cost scales with the rate.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+@State(Scope.Thread)
+public class LeakSamplingBenchmark {
+  @Param({"0", "1024", "16384"})
+  int leakSampling;
+
+  private SlabCache slab;
+  private SlabLocal local;
+
+  @Setup(Level.Trial)
+  @SuppressWarnings("MustBeClosedChecker") // closed in tearDown(): JMH owns the lifecycle
+  public void setUp() {
+    slab = SlabCache.builder("bench-leak-" + leakSampling).objectSize(Anchors.SIZE).leakSampling(leakSampling).build();
+    local = slab.local();
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    local.close();
+    slab.close();
+  }
+
+  @Benchmark
+  public long slabAllocateFree() {
+    long h = slab.allocate();
+    slab.free(h);
+    return h;
+  }
+
+  @Benchmark
+  public long slabLocalAllocateFree() {
+    long h = local.allocate();
+    local.free(h);
+    return h;
+  }
+}
