@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The JFR catalog (docs/jfr-events.md) and the settings file (docs/slabkit.jfc) against the real events: a
- * recording made with the settings file records each of the eight events, and every Slabkit event type the
+ * recording made with the settings file records each of the nine events, and every Slabkit event type the
  * JVM knows is in both files.
  */
 class JfrCatalogTest {
@@ -45,6 +45,7 @@ class JfrCatalogTest {
           "io.github.slabkit.SlabRelease",
           "io.github.slabkit.AllocationFailure",
           "io.github.slabkit.SlabDebugReport",
+          "io.github.slabkit.LeakSuspect",
           "io.github.slabkit.ReserveUse",
           "io.github.slabkit.MempoolWait",
           "io.github.slabkit.ReservationWait",
@@ -78,6 +79,8 @@ class JfrCatalogTest {
     // The debug reports went to the loggers too (captured here instead of printed).
     assertTrue(logged.stream().anyMatch(m -> m.startsWith("BUG jfr-debug:")), logged.toString());
     assertTrue(logged.stream().anyMatch(m -> m.startsWith("BUG jfr-pool:")), logged.toString());
+    assertTrue(logged.stream().anyMatch(m -> m.startsWith("BUG jfr-leak:") && m.contains("sampled live objects")),
+        logged.toString());
   }
 
   @Test
@@ -101,7 +104,7 @@ class JfrCatalogTest {
     assertEquals(new TreeSet<>(EVENTS), known, "the catalog's events are the ones the JVM knows");
   }
 
-  /** SlabGrow, SlabRelease, AllocationFailure and SlabDebugReport. */
+  /** SlabGrow, SlabRelease, AllocationFailure, SlabDebugReport and LeakSuspect. */
   private static void slabEvents() throws Exception {
     MemoryBudget budget = MemoryBudget.ofBytes("jfr", slabBytes(4));
     try (SlabCache cache =
@@ -118,6 +121,9 @@ class JfrCatalogTest {
       cache.memory(h).set(ValueLayout.JAVA_BYTE, cache.offset(h) + 24, (byte) 1); // into the red zone
       assertThrows(SlabCorruptionException.class, () -> cache.free(h)); // debug report
     }
+    SlabCache leaky = SlabCache.builder("jfr-leak").objectSize(32).leakSampling(1).build();
+    leaky.allocate(); // sampled, and never freed:
+    leaky.close(); // a leak suspect at close (and a BUG record in the log)
   }
 
   /** ReserveUse, MempoolWait, ReservationWait and MempoolDebugReport. */

@@ -1,10 +1,13 @@
 package io.github.slabkit.examples.snippets;
 
 import io.github.slabkit.slab.LeakCheck;
+import io.github.slabkit.slab.SampledAllocation;
 import io.github.slabkit.slab.SlabCache;
+import io.github.slabkit.slab.SlabCacheBuilder;
 import io.github.slabkit.slab.SlabCorruptionException;
 import io.github.slabkit.slab.SlabDebug;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 
 /** Debugging examples quoted by the documentation. */
 public final class DebugExamples {
@@ -53,6 +56,33 @@ public final class DebugExamples {
       // @end
       cache.free(h);
       return report;
+    }
+  }
+
+  /**
+   * The production leak detector: a sampled object kept past the cache's leak age, listed with its site.
+   *
+   * @return the first frame of the sampled allocation site of the object still held
+   */
+  public static String sampledLeak() {
+    // @start region="leak-sampling"
+    try (SlabCache sessions =
+        SlabCache.builder("sessions")
+            .objectSize(256)
+            .leakSampling(SlabCacheBuilder.DEFAULT_LEAK_SAMPLING) // or -Dslabkit.leak_sampling=on
+            .leakAge(Duration.ofMinutes(10)) // longer than any session lives: older is a leak
+            .build()) {
+      // ... the application allocates and frees sessions ...
+      for (SampledAllocation s : sessions.sampledLiveObjects()) { // e.g. from an admin endpoint
+        System.out.println(s.age() + " old, allocated on " + s.thread() + " at " + s.site().get(0));
+      }
+    } // close(): sampled objects still live are logged (BUG sessions: ...) with their sites, and sent to JFR
+    // @end
+    try (SlabCache cache = SlabCache.builder("sampled").objectSize(32).leakSampling(1).build()) {
+      long h = cache.allocate();
+      String first = cache.sampledLiveObjects().get(0).site().get(0).toString();
+      cache.free(h);
+      return first;
     }
   }
 }

@@ -102,6 +102,12 @@ class SnippetsTest {
   }
 
   @Test
+  void theSampledLeakSiteStartsAtTheCaller() {
+    String top = DebugExamples.sampledLeak();
+    assertTrue(top.contains("DebugExamples.sampledLeak("), top);
+  }
+
+  @Test
   void flyweightReadsWhatItWrote() {
     assertEquals(100 * 4096L, FlyweightExamples.flyweight());
   }
