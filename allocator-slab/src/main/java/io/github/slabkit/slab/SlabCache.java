@@ -71,10 +71,10 @@ import org.jspecify.annotations.Nullable;
  * twice. The refused double frees are counted in {@link SlabStatistics#doubleFrees()}. One case is left to
  * the debug mode ({@link SlabDebug}), which serialises every free: two frees of one object racing on two
  * threads with no synchronisation between them (a data race in the caller). After {@link #close()}, the
- * allocations, {@code free}, {@code checkHandle}, {@code segment}, {@code local}, the bulk calls and the
- * sheaves throw {@link AllocatorClosedException} naming the operation. {@code memory} and {@code offset}
- * are the zero-check access path and do not look. The name, the size and the statistics still answer, and
- * {@code shrink} returns {@code 0}.
+ * allocations, {@code free}, {@code checkHandle}, {@code segment}, {@code local}, the bulk calls and
+ * {@code prefill} throw {@link AllocatorClosedException} naming the operation. {@code memory} and {@code
+ * offset} are the zero-check access path and do not look. The name, the size and the statistics still
+ * answer, and {@code shrink} returns {@code 0}.
  */
 public final class SlabCache implements ObjectAllocator {
   private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
@@ -394,8 +394,10 @@ public final class SlabCache implements ObjectAllocator {
    * slabs beyond {@link SlabCacheBuilder#maxEmptySlabs(int) maxEmptySlabs} then go back to the operating
    * system and are credited to the budget. A virtual thread frees into a striped magazine, or straight into
    * the slabs when its stripes are busy. A free never waits for memory and never needs any; it may wait
-   * briefly for the slab lock. Any thread may free an object that any thread allocated. Actions before this
-   * call happen-before the return of the allocation that next hands the object out, on any thread.
+   * briefly for the slab lock. Any thread may free an object that any thread allocated. In debug mode every
+   * free takes the debugger's checked path, which also catches two frees of one object racing on two
+   * threads. Actions before this call happen-before the return of the allocation that next hands the object
+   * out, on any thread.
    *
    * @param handle a handle this cache returned and that was not freed since
    * @throws InvalidHandleException if {@code handle} is {@code 0}, belongs to another allocator, names a
@@ -679,9 +681,8 @@ public final class SlabCache implements ObjectAllocator {
    * stripes not in use, the magazines of terminated threads and the depot into the slabs, asks live threads
    * to flush theirs at their next slow-path operation, and releases every empty slab, crediting the budget.
    * It is the same work that the cache's shrinker does when a blocking allocation of any cache sharing the
-   * budget asks it to reclaim. A virtual thread's own stripe is flushed by a later shrink, when no one holds
-   * it. The call may wait briefly for the slab lock and the thread-cache registry lock, but never for memory.
-   * On a closed cache it does nothing and returns {@code 0}.
+   * budget asks it to reclaim. The call may wait briefly for the slab lock and the thread-cache registry
+   * lock, but never for memory. On a closed cache it does nothing and returns {@code 0}.
    *
    * @return the bytes released and credited to the budget by this call
    */
