@@ -478,9 +478,8 @@ public final class Mempool implements ObjectAllocator {
    * that it may take wakes it, and it retries the backing allocator with reclaim at once and every {@link
    * Builder#waitTimeout(Duration) waitTimeout} (default 5 s). A waiter that has waited one claim window
    * may claim the pool for a window (see the class documentation), so a stream of other requests cannot
-   * starve it. The
-   * guarantee rests on objects taken from the pool being freed eventually. The wait is uninterruptible, as
-   * the kernel's: the thread's interrupt status is kept. A virtual thread parks without pinning its carrier.
+   * starve it. The guarantee rests on objects taken from the pool being freed eventually. The wait is
+   * uninterruptible, as the kernel's: the thread's interrupt status is kept. A virtual thread parks without pinning its carrier.
    * Actions before the free that returned the object happen-before the return of this call. Waits are
    * counted in {@link MempoolStatistics#waits()}.
    *
