@@ -73,6 +73,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Memory access ({@link #memory}, {@link #offset}, {@link #segment}) and {@link #checkHandle} delegate to
  * the backing allocator. The pool does not close its backing allocator.
+ *
+ * <h2>Bulk calls</h2>
+ * {@link #allocateBulk} is the pool's own: all or nothing, and it waits holding nothing. {@code
+ * tryAllocateBulk} and {@code freeBulk} are {@link ObjectAllocator}'s defaults. {@code tryAllocateBulk}
+ * makes one {@link #tryAllocate()} per object. On a miss it frees what it took through {@link #free(long)},
+ * so the reserve refills first, and returns {@code false}. The statistics then show those allocations and
+ * frees and one failure. {@code freeBulk} frees one object at a time and stops at the first handle refused.
+ *
+ * <h2>After close</h2>
+ * The allocations, {@code free}, {@code local} and {@code resize} throw {@link AllocatorClosedException}
+ * naming the operation. The calls that delegate to the backing allocator ({@code checkHandle}, {@code
+ * memory}, {@code offset}, {@code segment}) answer as long as it is open. The name, size and statistics
+ * answer, and {@code close} does nothing more.
  */
 // Error Prone's InvalidSnippet does not know external snippets (class=..., region=...), which javadoc resolves
 // through --snippet-path from the tested examples module.
@@ -334,11 +347,22 @@ public final class Mempool implements ObjectAllocator {
     return core;
   }
 
+  /**
+   * Returns the pool's name, which every exception, log report, JFR event and MBean of the pool carries.
+   * Also answers after {@link #close()}.
+   *
+   * @return the name given to {@link #builder}
+   */
   @Override
   public String name() {
     return name;
   }
 
+  /**
+   * Returns the backing allocator's object size: the pool's objects are the backing allocator's.
+   *
+   * @return the object size in bytes
+   */
   @Override
   public long objectSize() {
     return backing.objectSize();
@@ -381,11 +405,17 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Allocates without waiting: the backing allocator without reclaim, then the reserve as far as an ordinary
-   * allocation may reach (not the headroom, not what an older waiter's claim holds back).
+   * Allocates without waiting and without reclaim. It tries the backing allocator's {@code tryAllocate()},
+   * which for a slab cache is a magazine pop and never calls a shrinker. Then it takes from the reserve as
+   * far as an ordinary allocation may reach: not the headroom, and not what an older waiter's claim holds
+   * back. No queue is joined. The reserve is a short critical section on the pool's monitor, which no holder
+   * keeps while it waits. A {@code 0} counts in {@link MempoolStatistics#failures()}. Actions before the free
+   * that last returned the object to the pool or to its backing allocator happen-before the return of this
+   * call.
    *
    * @return a handle, or {@code 0}
-   * @throws AllocatorClosedException if the pool is closed
+   * @throws AllocatorClosedException if the pool is closed (the message names {@code tryAllocate}), or the
+   *     backing allocator's if that was closed under the pool
    */
   @Override
   public long tryAllocate() {
@@ -412,8 +442,13 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Allocates, waiting up to the timeout. With a timeout of zero or less it does not wait but still
-   * retries the backing allocator with reclaim. A bounded wait is not reported by the checked mode.
+   * Allocates, waiting up to the timeout. It takes the path of {@link #tryAllocate()}. If that finds nothing,
+   * the call joins the domain's queue holding nothing. The first free into the reserve that it may take wakes
+   * it. It also retries the backing allocator with reclaim at once and then once per {@link
+   * Builder#waitTimeout(Duration) waitTimeout}. With a timeout of zero or less it does not wait, but it still
+   * retries the backing allocator with reclaim ({@code backing.tryAllocate(0, unit)}). An interrupt is
+   * noticed only when the call would wait. A virtual thread parks without pinning its carrier. A bounded
+   * wait is not reported by the checked mode. A {@code 0} counts in {@link MempoolStatistics#failures()}.
    *
    * @param timeout the most to wait
    * @param unit its unit
@@ -438,11 +473,19 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Allocates, waiting as long as it takes: never fails. Waits uninterruptibly, as the kernel does; the
-   * thread's interrupt status is kept.
+   * Allocates, waiting as long as it takes: never fails. It tries the backing allocator without reclaim,
+   * then the reserve. Failing both, it waits in the domain's queue holding nothing. A free into the reserve
+   * that it may take wakes it, and it retries the backing allocator with reclaim at once and every {@link
+   * Builder#waitTimeout(Duration) waitTimeout} (default 5 s). A waiter that has waited one claim window
+   * may claim the pool for a window (see the class documentation), so a stream of other requests cannot
+   * starve it. The guarantee rests on objects taken from the pool being freed eventually. The wait is
+   * uninterruptible, as the kernel's: the thread's interrupt status is kept. A virtual thread parks without pinning its carrier.
+   * Actions before the free that returned the object happen-before the return of this call. Waits are
+   * counted in {@link MempoolStatistics#waits()}.
    *
    * @return a handle, never {@code 0}
-   * @throws AllocatorClosedException if the pool is closed
+   * @throws AllocatorClosedException if the pool is closed (the message names {@code allocate}), or the
+   *     backing allocator's if that was closed under the pool
    * @throws IllegalStateException in checked mode, if the thread holds an open reservation or objects of a
    *     pool that no declared allocation order puts before this one (hold-and-wait)
    */
@@ -490,11 +533,12 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Allocates like {@link #allocate()}, but an interrupt ends the wait.
+   * Allocates like {@link #allocate()}, but an interrupt ends the wait. An interrupt status already set on
+   * entry throws before anything is taken.
    *
    * @return a handle, never {@code 0}
-   * @throws InterruptedException if interrupted while waiting; nothing is held then
-   * @throws AllocatorClosedException if the pool is closed
+   * @throws InterruptedException if interrupted before or while waiting; nothing is held then
+   * @throws AllocatorClosedException if the pool is closed (the message names {@code allocate})
    * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
    */
   public long allocateInterruptibly() throws InterruptedException {
@@ -534,7 +578,8 @@ public final class Mempool implements ObjectAllocator {
    * @throws IllegalArgumentException if {@code n} is negative, above {@code dst.length}, or above what an
    *     ordinary demand may take from the reserve (such a demand could wait forever: the reserve never holds
    *     more than {@code minNr})
-   * @throws AllocatorClosedException if the pool is closed
+   * @throws AllocatorClosedException if the pool is closed and {@code n > 0} (the message names {@code
+   *     allocateBulk}); the size checks above come first
    * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
    */
   @Override
@@ -581,8 +626,12 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Frees an object: it refills the reserve if that is below {@code minNr} (waking a waiter), else it goes
-   * back to the backing allocator.
+   * Frees an object. If the reserve is below {@code minNr}, the backing allocator's {@link
+   * ObjectAllocator#checkHandle checkHandle} vets the handle, and the object refills the reserve and is
+   * offered to the oldest waiter that it now satisfies. Otherwise the object goes back to the backing
+   * allocator's {@code free}, which validates it (a slab cache's magazine push). A free never waits for
+   * memory and never needs any. Actions before this call happen-before the return of the allocation that
+   * next hands the object out, on any thread.
    *
    * <p>A double free is detected where the object goes: by the backing allocator (a slab cache detects it),
    * or, for an object that refills the reserve, only in checked mode (a scan of the reserve). Undetected, it
@@ -590,8 +639,10 @@ public final class Mempool implements ObjectAllocator {
    *
    * @param handle a handle of this pool's backing allocator, allocated and not yet freed
    * @throws InvalidHandleException if the backing allocator refuses the handle (null, foreign, or a detected
-   *     double free); nothing changes
-   * @throws AllocatorClosedException if the pool is closed
+   *     double free), or checked mode finds it in the reserve already; the pool's statistics and reserve do
+   *     not change
+   * @throws AllocatorClosedException if the pool is closed, whatever the handle (the message names {@code
+   *     free})
    */
   @Override
   public void free(long handle) {
@@ -675,7 +726,7 @@ public final class Mempool implements ObjectAllocator {
    * @param newMinNr the new size, at least 1
    * @throws IllegalArgumentException if {@code newMinNr < 1}
    * @throws IllegalStateException if a waiting allocation or reservation demands more than {@code newMinNr}
-   * @throws AllocatorClosedException if the pool is closed
+   * @throws AllocatorClosedException if the pool is closed (the message names {@code resize})
    */
   public void resize(int newMinNr) {
     Allocators.checkPositive("minNr", newMinNr);
@@ -686,7 +737,8 @@ public final class Mempool implements ObjectAllocator {
    * Returns the common counters: {@code liveObjects} are objects out of the pool (including those held
    * untaken by reservations), {@code cachedObjects} the reserve, {@code totalObjects} their sum, and
    * {@code bytesCharged} is {@code 0}: the pool charges no budget itself, its objects are charged by the
-   * backing allocator, whose statistics show them.
+   * backing allocator, whose statistics show them. Refused frees are not counted. Also answers after
+   * {@link #close()}.
    *
    * @return the statistics
    */
@@ -725,7 +777,8 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
-   * Closes the pool and returns its reserve to the backing allocator, which stays open. Idempotent.
+   * Closes the pool and returns its reserve to the backing allocator, which stays open. Idempotent. Must not
+   * race with other operations on the pool. It never waits: with waiters present it refuses.
    *
    * @throws IllegalStateException if allocations or reservations wait for the pool (it stays open then); or,
    *     after closing, if objects are still allocated: they are reported as leaked to the backing allocator

@@ -75,9 +75,11 @@ import org.jspecify.annotations.Nullable;
  * object, set when the object is handed out and cleared when it is freed, so an object is never handed out
  * twice. The refused double frees are counted in {@link SlabStatistics#doubleFrees()}. One case is left to
  * the debug mode ({@link SlabDebug}), which serialises every free: two frees of one object racing on two
- * threads with no synchronisation between them (a data race in the caller). Use after {@link #close()}
- * ({@code memory}, {@code offset} excepted: they are the zero-check access path) throws {@link
- * AllocatorClosedException}.
+ * threads with no synchronisation between them (a data race in the caller). After {@link #close()}, the
+ * allocations, {@code free}, {@code checkHandle}, {@code segment}, {@code local}, the bulk calls and
+ * {@code prefill} throw {@link AllocatorClosedException} naming the operation. {@code memory} and {@code
+ * offset} are the zero-check access path and do not look. The name, the size and the statistics still
+ * answer, and {@code shrink} returns {@code 0}.
  */
 public final class SlabCache implements ObjectAllocator {
   private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
@@ -193,11 +195,24 @@ public final class SlabCache implements ObjectAllocator {
     return new SlabCacheBuilder(name);
   }
 
+  /**
+   * Returns the name given to {@link #builder(String)}. Every exception, log report, JFR event, slabinfo row
+   * and MBean of the cache carries it. Also answers after {@link #close()}.
+   *
+   * @return the cache's name
+   */
   @Override
   public String name() {
     return name;
   }
 
+  /**
+   * Returns the usable bytes of every object, as set by {@link SlabCacheBuilder#objectSize(long)} or the
+   * layout's size. Objects sit {@link SlabStatistics#stride()} bytes apart, which can be more (alignment,
+   * debug red zones); {@link #segment(long)} is exactly this long. Also answers after {@link #close()}.
+   *
+   * @return the object size in bytes, at least 1
+   */
   @Override
   public long objectSize() {
     return objectSize;
@@ -234,6 +249,23 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- allocation fast paths
 
+  /**
+   * Allocates without waiting for memory and without reclaim (the kernel's {@code GFP_NOWAIT}). A platform
+   * thread pops its own loaded magazine, with no atomic instruction and no heap allocation. When both of its
+   * magazines are empty it takes a full magazine from the depot, then refills from the slab lists under the
+   * slab lock. It grows a new slab only if the budget has room at once ({@link MemoryBudget#tryCharge}).
+   * It never calls a {@linkplain MemoryBudget#register shrinker} and never waits for budget credit. It may
+   * wait briefly for the slab lock, whose holders never wait for anything. A virtual thread takes the same
+   * path through one of a fixed set of striped magazines (a try-lock), or through the depot and the slabs
+   * when its stripes are busy. In debug mode ({@link SlabDebug}) every allocation takes the debugger's
+   * checked path instead. Free objects in other threads' magazines are not at hand, so {@code 0} can be
+   * returned while such objects exist. Each {@code 0} counts in {@link SlabStatistics#failures()}. Actions
+   * before the {@link #free(long) free} that last returned the object happen-before the return of this call
+   * (see the class documentation).
+   *
+   * @return a handle, or {@link #NO_HANDLE} if no free object is at hand and the budget has no room for a slab
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code tryAllocate})
+   */
   @Override
   public long tryAllocate() {
     if (closed) {
@@ -250,6 +282,25 @@ public final class SlabCache implements ObjectAllocator {
     return allocateVirtual(SlabLayer.NOWAIT);
   }
 
+  /**
+   * Allocates, growing the cache and reclaiming if needed. Takes the path of {@link #tryAllocate()}. When a
+   * new slab is needed and the budget has no room, the budget first asks every registered shrinker to give
+   * memory back. The shrinkers are the caches sharing the budget, this one included: each flushes idle
+   * magazines and releases its empty slabs. Then the call waits for credit, at most the cache's {@link
+   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) for each new slab. It waits only for credit:
+   * objects freed to this cache meanwhile, or returned to its slabs by the reclaim, do not end the wait. The
+   * wait cannot be interrupted: an interrupt does not end it, and the thread's interrupt status is kept. A
+   * virtual thread waits without pinning its carrier. On success the memory-consistency guarantee of {@link
+   * #tryAllocate()} holds.
+   *
+   * @return a handle, never {@link #NO_HANDLE}
+   * @throws AllocationFailedException if no slab could be charged within {@code maxWait}. The exception's
+   *     {@link AllocationFailedException#allocatorName() allocatorName()} is this cache's name, and its
+   *     {@link AllocationFailedException#requestedBytes() requestedBytes()} is one slab. Its message names
+   *     the budget, its limit and usage, and what to change. The failure is counted in {@link
+   *     SlabStatistics#failures()}, and nothing is held.
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocate})
+   */
   @Override
   public long allocate() {
     if (closed) {
@@ -271,6 +322,21 @@ public final class SlabCache implements ObjectAllocator {
     return h;
   }
 
+  /**
+   * Allocates like {@link #allocate()}, but the wait for budget credit for a new slab is bounded by {@code
+   * timeout} instead of {@code maxWait} and can be interrupted. On timeout the call returns {@code 0}. A
+   * timeout of zero or less still asks the shrinkers but does not wait. An interrupt is noticed only when the
+   * call would wait for credit: an object at hand is returned even if the interrupt status is set. Timeouts
+   * too large for nanoseconds saturate.
+   *
+   * @param timeout the longest wait for credit; zero or negative means reclaim without waiting
+   * @param unit the unit of {@code timeout}
+   * @return a handle, or {@link #NO_HANDLE} if no slab could be charged in time (counted in {@link
+   *     SlabStatistics#failures()}; nothing is held)
+   * @throws InterruptedException if the thread is interrupted before or while it waits for credit;
+   *     nothing is held then
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code tryAllocate})
+   */
   @Override
   public long tryAllocate(long timeout, TimeUnit unit) throws InterruptedException {
     if (closed) {
@@ -354,6 +420,28 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- free
 
+  /**
+   * Returns an object to the cache. The handle is checked first, at the cost of one load and one compare.
+   * It must carry this cache's tag, and the slab's ownership side table must show the object handed out
+   * and not yet freed. A platform thread then pushes the handle onto its own loaded magazine, with no atomic
+   * instruction and no heap allocation. When both of its magazines are full, it gives one full magazine to
+   * the depot. If the depot is full too, that magazine is spilled into the slabs under the slab lock. Empty
+   * slabs beyond {@link SlabCacheBuilder#maxEmptySlabs(int) maxEmptySlabs} then go back to the operating
+   * system and are credited to the budget. A virtual thread frees into a striped magazine, or straight into
+   * the slabs when its stripes are busy. A free never waits for memory and never needs any; it may wait
+   * briefly for the slab lock. Any thread may free an object that any thread allocated. In debug mode every
+   * free takes the debugger's checked path, which also catches two frees of one object racing on two
+   * threads. Actions before this call happen-before the return of the allocation that next hands the object
+   * out, on any thread.
+   *
+   * @param handle a handle this cache returned and that was not freed since
+   * @throws InvalidHandleException if {@code handle} is {@code 0}, belongs to another allocator, names a
+   *     slot or slab this cache does not have, or is already free (a double free, detected wherever the
+   *     object is cached). The message says which. Nothing changes, except that a refused double free counts
+   *     in {@link SlabStatistics#doubleFrees()}.
+   * @throws AllocatorClosedException if the cache is closed, whatever the handle (the message names {@code
+   *     free})
+   */
   @Override
   public void free(long handle) {
     if (closed) {
@@ -410,9 +498,15 @@ public final class SlabCache implements ObjectAllocator {
   }
 
   /**
-   * {@inheritDoc}
+   * Checks, without changing anything, that {@code handle} could be one of this cache's objects. It must not
+   * be {@code 0}, it must carry this cache's tag, its slot must be inside a slab, and a slab must exist at its
+   * index now. It does not check that the object is allocated: a freed handle whose slab is still there
+   * passes. {@link #free(long)} and debug mode check that. Allocates nothing on success. A mempool
+   * calls it before it keeps an object in its reserve.
    *
-   * @throws AllocatorClosedException if the cache is closed
+   * @param handle the handle to check
+   * @throws InvalidHandleException if the handle cannot be one of this cache's; the message says why
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code checkHandle})
    */
   @Override
   public void checkHandle(long handle) {
@@ -427,11 +521,42 @@ public final class SlabCache implements ObjectAllocator {
 
   // ---------------------------------------------------------------- bulk and sheaves
 
+  /**
+   * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, without waiting for memory and
+   * without reclaim. The objects come from the caller's magazines (a virtual thread's stripe, if it gets
+   * one), then whole magazines of the depot, then the slab lists. New slabs are grown only while the budget
+   * has room at once, and no shrinker is called. If not all {@code n} can be had, every object taken goes
+   * back to the slabs and the call returns {@code false}. One failure is counted then. {@code n == 0}
+   * returns {@code true} at once.
+   *
+   * @param dst where the handles are written
+   * @param n how many to allocate, {@code 0 <= n <= dst.length}
+   * @return {@code true} if all {@code n} were allocated; {@code false} if none are held (the first {@code n}
+   *     slots then hold no handle the caller owns)
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}; checked
+   *     before the cache is
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
+   */
   @Override
   public boolean tryAllocateBulk(long[] dst, int n) {
     return bulk(dst, n, SlabLayer.NOWAIT);
   }
 
+  /**
+   * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, reclaiming and waiting like {@link
+   * #allocate()}. It takes the path of {@link #tryAllocateBulk}, but each new slab may ask the shrinkers and
+   * wait up to {@code maxWait} for credit; the wait cannot be interrupted. While it waits for a later slab,
+   * the call holds the objects it already gathered for this request. If a wait fails, they all go back to the
+   * slabs before the exception is thrown.
+   *
+   * @param dst where the handles are written
+   * @param n how many to allocate, {@code 0 <= n <= dst.length}
+   * @throws AllocationFailedException if not all {@code n} could be had; the message names this cache and
+   *     the request, and none of the objects are held by the caller
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}; checked
+   *     before the cache is
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
+   */
   @Override
   public void allocateBulk(long[] dst, int n) {
     if (!bulk(dst, n, SlabLayer.BLOCKING)) {
@@ -489,6 +614,18 @@ public final class SlabCache implements ObjectAllocator {
     return ok;
   }
 
+  /**
+   * Frees {@code src[0..n)} in order, each as {@link #free(long)} does: into the caller's magazines, with the
+   * same checks. It stops at the first handle refused. A {@link SlabLocal} context does the same with one
+   * owner check per batch.
+   *
+   * @param src the handles to free
+   * @param n how many, {@code 0 <= n <= src.length}
+   * @throws IllegalArgumentException if {@code n} is negative or larger than {@code src.length}
+   * @throws InvalidHandleException as {@link #free(long)}; the handles before the bad one are freed, and the
+   *     bad one and those after it are not
+   * @throws AllocatorClosedException if the cache is closed and {@code n > 0} (the message names {@code free})
+   */
   @Override
   public void freeBulk(long[] src, int n) {
     Allocators.checkBulk(src, n);
@@ -505,6 +642,7 @@ public final class SlabCache implements ObjectAllocator {
    * @return the sheaf; close it to return what was not taken
    * @throws AllocationFailedException if {@code n} objects could not be had; nothing is held then
    * @throws IllegalArgumentException if {@code n < 1}
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
    */
   public Sheaf prefill(int n) {
     long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
@@ -518,6 +656,7 @@ public final class SlabCache implements ObjectAllocator {
    * @param n the guaranteed number of allocations, at least 1
    * @return the sheaf, or {@code null} if {@code n} objects are not at hand
    * @throws IllegalArgumentException if {@code n < 1}
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
    */
   public @Nullable Sheaf tryPrefill(int n) {
     long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
@@ -527,29 +666,48 @@ public final class SlabCache implements ObjectAllocator {
   // ---------------------------------------------------------------- access
 
   /**
-   * {@inheritDoc}
+   * Returns the segment of the slab that holds the object, for layout {@code VarHandle}s together with
+   * {@link #offset(long)}. This is the zero-garbage access path: a few dependent loads from the slab index
+   * the handle names, with no allocation. It checks neither the tag, nor liveness, nor whether the cache is
+   * closed. Its only check is that a slab exists at that index now. So {@code 0}, another cache's handle or a
+   * freed handle can resolve to a segment of this cache, whichever slab sits at that index. Validate
+   * untrusted handles with {@link #checkHandle(long)} or use {@link #segment(long)}. The segment covers the
+   * whole slab; writing outside {@code [offset(h), offset(h) + objectSize())} corrupts other objects. After
+   * {@link #close()} the slabs of leaked objects are kept, so their handles still resolve.
    *
-   * <p>The zero-garbage access path: no liveness check. A handle whose slab was released (or that never
-   * named one) throws {@link InvalidHandleException}; a handle freed but whose slab is still there is not
-   * detected (use {@link #segment(long)} or debug mode).
-   *
-   * @throws InvalidHandleException if no slab of this cache is where the handle points
+   * @param handle a live handle of this cache
+   * @return the slab's segment
+   * @throws InvalidHandleException if no slab of this cache exists at the index the handle names (released,
+   *     or never allocated)
    */
   @Override
   public MemorySegment memory(long handle) {
     return layer.memoryOf(handle);
   }
 
+  /**
+   * Returns the object's base offset in {@link #memory(long)}. It is arithmetic on the handle (slot times
+   * stride): no check of any kind, no allocation, and it never throws, also after {@link #close()}. The
+   * answer means something only for a live handle of this cache.
+   *
+   * @param handle a live handle of this cache
+   * @return the byte offset of the object in its slab's segment
+   */
   @Override
   public long offset(long handle) {
     return layer.offsetOf(handle);
   }
 
   /**
-   * {@inheritDoc}
+   * Returns a view of exactly the object's {@link #objectSize()} bytes, after the checks of {@link
+   * #checkHandle(long)}. An access outside the view throws {@link IndexOutOfBoundsException}. Allocates the
+   * view object; {@link #memory(long)} and {@link #offset(long)} allocate nothing. Liveness is not checked,
+   * as for {@code checkHandle}.
    *
+   * @param handle a live handle of this cache
+   * @return a segment of {@link #objectSize()} bytes
    * @throws InvalidHandleException as {@link #checkHandle}
-   * @throws AllocatorClosedException if the cache is closed
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code checkHandle})
    */
   @Override
   public MemorySegment segment(long handle) {
@@ -563,8 +721,11 @@ public final class SlabCache implements ObjectAllocator {
    * Returns idle memory to the operating system: flushes the calling thread's magazines, the virtual-thread
    * stripes not in use, the magazines of terminated threads and the depot into the slabs, asks live threads
    * to flush theirs at their next slow-path operation, and releases every empty slab, crediting the budget.
+   * It is the same work that the cache's shrinker does when a blocking allocation of any cache sharing the
+   * budget asks it to reclaim. The call may wait briefly for the slab lock and the thread-cache registry
+   * lock, but never for memory. On a closed cache it does nothing and returns {@code 0}.
    *
-   * @return the bytes released
+   * @return the bytes released and credited to the budget by this call
    */
   public long shrink() {
     if (closed) {
@@ -635,6 +796,8 @@ public final class SlabCache implements ObjectAllocator {
   /**
    * Returns the slabinfo figures and counters.
    *
+   * Also answers after {@link #close()}.
+   *
    * @return a snapshot, not atomic across fields under concurrent use
    */
   public SlabStatistics slabStatistics() {
@@ -668,6 +831,14 @@ public final class SlabCache implements ObjectAllocator {
         t.threadCaches());
   }
 
+  /**
+   * Returns the counters every allocator has, taken from {@link #slabStatistics()}. Live objects are those
+   * handed to users and not freed. Cached objects are the free ones in magazines and the depot. Total objects
+   * are all objects of all slabs, and charged bytes are the slabs' bytes charged to the budget. Refused frees
+   * are not counted as frees. Also answers after {@link #close()}.
+   *
+   * @return a snapshot, not atomic across fields under concurrent use
+   */
   @Override
   public AllocatorStatistics statistics() {
     SlabStatistics s = slabStatistics();
