@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * A byte limit shared by any number of allocators: the machine's RAM in miniature. Allocators charge it when
@@ -183,6 +184,62 @@ public final class MemoryBudget {
   }
 
   /**
+   * Waits, without charging anything, until {@code bytes} are available, {@code ready} is true, {@link
+   * #wakeWaiters()} is called, or the timeout passes. For an allocator whose waiter can be served two ways:
+   * by new memory (a credit) or by objects coming back to the allocator itself ({@code ready}). Such an
+   * allocator calls {@link #wakeWaiters()} after objects came back while {@link #waitingThreads()} is non-zero.
+   *
+   * <p>No wake-up is lost: {@code ready} is evaluated under the budget's lock after the caller is counted in
+   * {@link #waitingThreads()}, so an allocator that makes {@code ready} true after that evaluation sees the waiter
+   * counted and its {@link #wakeWaiters()} waits for the lock until this thread waits. {@code ready} must not
+   * block, and must not call into this budget.
+   *
+   * @param bytes the bytes the caller would charge
+   * @param timeout the longest time to wait
+   * @param unit the unit of {@code timeout}
+   * @param ready whether the caller's own allocator can now serve it without new memory
+   * @throws InterruptedException if interrupted while waiting
+   */
+  // One wait, no loop: a spurious wake-up is one of the returns the caller already handles (it re-checks
+  // the budget and its own allocator, and waits again).
+  @SuppressWarnings({"NonAtomicVolatileUpdate", "WaitNotInLoop"}) // waiters is written only under lock
+  public void awaitCredit(long bytes, long timeout, TimeUnit unit, BooleanSupplier ready)
+      throws InterruptedException {
+    long nanos = unit.toNanos(timeout);
+    if (nanos <= 0) {
+      return;
+    }
+    lock.lockInterruptibly();
+    try {
+      waiters++;
+      try {
+        if (available() >= bytes || ready.getAsBoolean()) {
+          return;
+        }
+        credited.awaitNanos(nanos);
+      } finally {
+        waiters--;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Wakes every thread waiting in {@link #charge} or {@link #awaitCredit}, so that each looks again at what
+   * it waits for (the chargers find nothing new and wait on). A slow path: called by an allocator when
+   * objects came back to it while threads wait.
+   */
+  public void wakeWaiters() {
+    lock.lock();
+    try {
+      credited.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Returns {@code bytes} to the budget and wakes threads waiting in {@link #charge}.
    *
    * @param bytes the bytes to credit, not negative and not more than is charged
@@ -257,7 +314,7 @@ public final class MemoryBudget {
   }
 
   /**
-   * Returns how many threads wait in {@link #charge} for credit now: a snapshot for monitoring and tests.
+   * Returns how many threads wait in {@link #charge} or {@link #awaitCredit} now: a snapshot for monitoring and tests.
    *
    * @return the number of waiting threads
    */

@@ -58,8 +58,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@link #tryAllocate()} never blocks and never reclaims: when no free object is at hand and the budget
  *       has no room for a new slab, it returns {@code 0}.
  *   <li>{@link #allocate()} may grow the cache; when the budget is exhausted it asks the budget's shrinkers
- *       (other caches) to release empty slabs, waits up to the cache's {@code maxWait} for credit, and then
- *       throws {@link AllocationFailedException}.
+ *       (other caches and this one) to release empty slabs and flush idle magazines, then waits up to the
+ *       cache's {@code maxWait} for either credit or objects coming back to this cache's slabs, and then
+ *       throws {@link AllocationFailedException}. Objects in a live thread's own magazines serve that thread
+ *       only (at most {@code 2 * magazineSize} per thread) until its next slow path, {@link #shrink()} or
+ *       {@link SlabLocal#close()}.
  *   <li>{@link #tryAllocate(long, TimeUnit)} does the same within the timeout and returns {@code 0}.
  * </ul>
  *
@@ -286,9 +289,12 @@ public final class SlabCache implements ObjectAllocator {
    * Allocates, growing the cache and reclaiming if needed. Takes the path of {@link #tryAllocate()}. When a
    * new slab is needed and the budget has no room, the budget first asks every registered shrinker to give
    * memory back. The shrinkers are the caches sharing the budget, this one included: each flushes idle
-   * magazines and releases its empty slabs. Then the call waits for credit, at most the cache's {@link
-   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) for each new slab. It waits only for credit:
-   * objects freed to this cache meanwhile, or returned to its slabs by the reclaim, do not end the wait. The
+   * magazines and releases its empty slabs. Then the call waits, at most the cache's {@link
+   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) for each new slab, for whichever comes first:
+   * credit for a slab, or objects back in this cache's slabs (the reclaim put there what dead threads and
+   * the depot held; frees put objects there while it waits; the reclaim runs again every 10 ms for what
+   * frees leave in the depot). Objects in a live thread's own magazines are that thread's until its next
+   * slow path. The
    * wait cannot be interrupted: an interrupt does not end it, and the thread's interrupt status is kept. A
    * virtual thread waits without pinning its carrier. On success the memory-consistency guarantee of {@link
    * #tryAllocate()} holds.

@@ -304,7 +304,8 @@ public final class SlabLayer {
   public int take(long[] dst, int pos, int n, boolean exact, int mode, long timeoutNanos)
       throws InterruptedException {
     int got = 0;
-    long deadline = System.nanoTime() + timeoutNanos;
+    long deadline = mode == TIMED ? System.nanoTime() + timeoutNanos : 0;
+    boolean waitStarted = false; // BLOCKING: maxWait runs from the first wait for this slab
     for (; ; ) {
       lock.lock();
       try {
@@ -315,9 +316,18 @@ public final class SlabLayer {
       if (got == n || (got > 0 && !exact)) {
         return got;
       }
+      if (mode == BLOCKING && !waitStarted) {
+        long now = System.nanoTime();
+        deadline = maxWaitNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + maxWaitNanos;
+        waitStarted = true;
+      }
       Slab slab;
       try {
-        slab = grow(mode, deadline);
+        int charged = charge(mode, deadline);
+        if (charged == OBJECTS_CAME_BACK) {
+          continue; // take them from the lists: no new slab needed
+        }
+        slab = charged == CHARGED ? grow() : null;
       } catch (Throwable t) {
         giveBackRange(dst, pos, got);
         throw t;
@@ -325,6 +335,7 @@ public final class SlabLayer {
       if (slab == null) {
         return got;
       }
+      waitStarted = false;
       lock.lock();
       try {
         addToList(slab, Slab.EMPTY);
@@ -374,10 +385,7 @@ public final class SlabLayer {
    * arena is closed and the charge credited before the exception propagates: nothing leaks.
    */
   @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the slab; releaseAll closes it
-  private @Nullable Slab grow(int mode, long deadline) throws InterruptedException {
-    if (!charge(mode, deadline)) {
-      return null;
-    }
+  private Slab grow() {
     Arena arena = Arena.ofShared();
     boolean published = false;
     try {
@@ -420,31 +428,86 @@ public final class SlabLayer {
     }
   }
 
-  private boolean charge(int mode, long deadline) throws InterruptedException {
+  /** {@link #charge}: the budget charged one slab. */
+  private static final int CHARGED = 0;
+
+  /** {@link #charge}: objects came back to this layer's slab lists; take them instead of growing. */
+  private static final int OBJECTS_CAME_BACK = 1;
+
+  /** {@link #charge}: no slab could be charged in this mode before the deadline. */
+  private static final int NOT_CHARGED = 2;
+
+  /** A waiting grower runs the budget's reclaim again this often (what frees leave in the depot). */
+  private static final long RECLAIM_AGAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  /**
+   * Charges the budget for one slab, per mode: NOWAIT never reclaims or waits; TIMED and BLOCKING reclaim
+   * (every registered shrinker, this cache's own included) and then wait, until {@code deadline}, for
+   * whichever comes first: credit for a slab, or objects back in this layer's slab lists.
+   *
+   * <p>Why the second: a waiter must not wait while what it needs is at hand. Reclaim flushes magazines of
+   * dead threads and the depot into the slab lists, and frees flush magazines there while this thread waits,
+   * often without emptying a slab, so without a credit to the budget. {@link #giveBack} wakes the budget's
+   * waiters when it put objects in the lists ({@link MemoryBudget#wakeWaiters()}); the wait re-checks the
+   * lists under the budget's lock after counting itself a waiter, so no wake-up is lost ({@link
+   * MemoryBudget#awaitCredit}). Objects that frees leave in the depot or in other threads' magazines are
+   * found by the reclaim this loop runs again every {@link #RECLAIM_AGAIN_NANOS}.
+   *
+   * <p>Wait-for argument: the waiter holds no lock and, in a single allocation, no object (a bulk
+   * allocation holds the objects it already took; see {@link #take}); it waits for a credit or a free,
+   * which other threads make without waiting for it.
+   */
+  private int charge(int mode, long deadline) throws InterruptedException {
     if (budget.tryCharge(slabBytes)) {
-      return true;
+      return CHARGED;
     }
     if (mode == NOWAIT) {
-      return false;
+      return NOT_CHARGED;
     }
-    if (mode == TIMED) {
-      return budget.charge(slabBytes, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-    }
-    // BLOCKING: the cache's wait limit, not interruptible (the interrupt is kept for the caller).
-    long until = System.nanoTime() + maxWaitNanos;
-    boolean interrupted = false;
+    boolean interrupted = false; // BLOCKING keeps an interrupt for the caller; TIMED throws it
     try {
       for (; ; ) {
+        budget.reclaim(slabBytes);
+        if (budget.tryCharge(slabBytes)) {
+          return CHARGED;
+        }
+        if (freeInLists()) {
+          return OBJECTS_CAME_BACK;
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          return NOT_CHARGED;
+        }
         try {
-          return budget.charge(slabBytes, until - System.nanoTime(), TimeUnit.NANOSECONDS);
+          budget.awaitCredit(
+              slabBytes, Math.min(remaining, RECLAIM_AGAIN_NANOS), TimeUnit.NANOSECONDS, this::freeInLists);
         } catch (InterruptedException e) {
+          if (mode == TIMED) {
+            throw e;
+          }
           interrupted = true;
+        }
+        if (budget.tryCharge(slabBytes)) {
+          return CHARGED;
+        }
+        if (freeInLists()) {
+          return OBJECTS_CAME_BACK;
         }
       }
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Whether a slab list holds a free object (takes the slab lock briefly). */
+  private boolean freeInLists() {
+    lock.lock();
+    try {
+      return partial != null || empty != null;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -488,7 +551,13 @@ public final class SlabLayer {
     } finally {
       lock.unlock();
     }
-    return release != null ? releaseAll(release) : 0;
+    long released = release != null ? releaseAll(release) : 0;
+    if (n > 0 && budget.waitingThreads() > 0) {
+      // A grower of this cache may be waiting for memory that these objects make unnecessary (see charge);
+      // after the lists were updated, so its re-check under the budget's lock sees them.
+      budget.wakeWaiters();
+    }
+    return released;
   }
 
   /** Whether the slot a handle names is free inside the slab layer (debug and tests). */
