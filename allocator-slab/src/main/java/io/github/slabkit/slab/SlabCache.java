@@ -290,7 +290,7 @@ public final class SlabCache implements ObjectAllocator {
    * new slab is needed and the budget has no room, the budget first asks every registered shrinker to give
    * memory back. The shrinkers are the caches sharing the budget, this one included: each flushes idle
    * magazines and releases its empty slabs. Then the call waits, at most the cache's {@link
-   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) for each new slab, for whichever comes first:
+   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) in all, for whichever comes first:
    * credit for a slab, or objects back in this cache's slabs (the reclaim put there what dead threads and
    * the depot held; frees put objects there while it waits; the reclaim runs again every 10 ms for what
    * frees leave in the depot). Objects in a live thread's own magazines are that thread's until its next
@@ -550,10 +550,12 @@ public final class SlabCache implements ObjectAllocator {
 
   /**
    * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, reclaiming and waiting like {@link
-   * #allocate()}. It takes the path of {@link #tryAllocateBulk}, but each new slab may ask the shrinkers and
-   * wait up to {@code maxWait} for credit; the wait cannot be interrupted. While it waits for a later slab,
-   * the call holds the objects it already gathered for this request. If a wait fails, they all go back to the
-   * slabs before the exception is thrown.
+   * #allocate()}. It takes the path of {@link #tryAllocateBulk}, but when a new slab is needed it may ask the
+   * shrinkers and wait, up to {@code maxWait} for the whole call; the wait cannot be interrupted. A request
+   * larger than the budget could ever hold fails at once. A request that must wait holds nothing while
+   * it waits: what it gathered goes back to the slabs, and it waits, all or nothing, until the whole request
+   * fits (a slab can be charged, or enough objects came back to the slabs). So two requests that do not fit
+   * together take turns instead of each holding part and waiting for the other.
    *
    * @param dst where the handles are written
    * @param n how many to allocate, {@code 0 <= n <= dst.length}

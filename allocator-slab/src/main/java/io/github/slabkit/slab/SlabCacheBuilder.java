@@ -139,8 +139,8 @@ public final class SlabCacheBuilder {
   }
 
   /**
-   * Sets how long {@link SlabCache#allocate()} waits, after reclaim, for budget credit or for objects coming
-   * back to the cache's slabs, for each new slab it needs (default 100 ms).
+   * Sets how long one {@link SlabCache#allocate()} (or {@code allocateBulk}, {@code prefill}) may wait, after
+   * reclaim, for budget credit or for objects coming back to the cache's slabs, in all (default 100 ms).
    * Durations beyond {@link Long#MAX_VALUE} nanoseconds (about 292 years) mean that long.
    *
    * @param wait the wait limit, not negative

@@ -109,6 +109,29 @@ class SlabWaiterLivenessTest {
     }
   }
 
+  @Test
+  void twoBulkAllocationsThatDoNotFitTogetherTakeTurnsInsteadOfHoldingHalves() throws Exception {
+    // 32 objects fit the budget; each request wants 20. A request that held what it had while waiting for
+    // the rest would leave both holding about half, each waiting for the other (until maxWait, a day here).
+    try (SlabCache c = cache("waiter-two-bulks", 4, Duration.ofDays(1))) {
+      Runnable worker =
+          () -> {
+            long[] mine = new long[20];
+            for (int round = 0; round < 200; round++) {
+              c.allocateBulk(mine, 20);
+              Thread.yield();
+              c.freeBulk(mine, 20);
+            }
+          };
+      CompletableFuture<Void> a = CompletableFuture.runAsync(worker, r -> Thread.ofPlatform().start(r));
+      CompletableFuture<Void> b = CompletableFuture.runAsync(worker, r -> Thread.ofPlatform().start(r));
+      a.get(WATCHDOG.toSeconds(), TimeUnit.SECONDS); // a failure would rethrow AllocationFailedException
+      b.get(WATCHDOG.toSeconds(), TimeUnit.SECONDS);
+      c.shrink();
+      assertEquals(0, c.slabStatistics().activeObjects());
+    }
+  }
+
   /** Waits until the allocation is blocked in the budget (or already done), within the watchdog. */
   private static void awaitWaiting(SlabCache c, CompletableFuture<Long> waiter)
       throws InterruptedException, ExecutionException {

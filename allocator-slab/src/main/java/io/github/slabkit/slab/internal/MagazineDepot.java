@@ -309,7 +309,14 @@ public final class MagazineDepot {
     }
     if (got < n) {
       try {
-        got += layer.take(dst, got, n - got, true, mode, timeoutNanos);
+        got += layer.take(dst, got, n - got, true, SlabLayer.NOWAIT, 0);
+        if (got < n && mode != SlabLayer.NOWAIT) {
+          // The rest needs a wait for memory: hold nothing while waiting (DESIGN, liveness rules). What the
+          // magazines and the depot gave goes to the slabs, and the layer waits until the whole request fits.
+          layer.giveBack(dst, got);
+          got = 0;
+          got = layer.take(dst, 0, n, true, mode, timeoutNanos);
+        }
       } catch (Throwable t) {
         layer.giveBack(dst, got); // take() already gave back what it took itself
         throw t;

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -305,7 +306,8 @@ public final class SlabLayer {
       throws InterruptedException {
     int got = 0;
     long deadline = mode == TIMED ? System.nanoTime() + timeoutNanos : 0;
-    boolean waitStarted = false; // BLOCKING: maxWait runs from the first wait for this slab
+    boolean waitStarted = false; // BLOCKING: maxWait runs from the first time this call needs a slab
+    int charges = 0; // attempts to charge a slab: the first one always runs, even past the deadline
     for (; ; ) {
       lock.lock();
       try {
@@ -320,10 +322,31 @@ public final class SlabLayer {
         long now = System.nanoTime();
         deadline = maxWaitNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + maxWaitNanos;
         waitStarted = true;
+      } else if (mode != NOWAIT && charges > 0 && System.nanoTime() - deadline >= 0) {
+        // The deadline bounds the whole call, waits or not: an all-or-nothing request that keeps growing and
+        // giving back (reclaim releasing what it gave back) must end too.
+        return got;
+      }
+      if (exact && mode != NOWAIT && ((long) n + objectsPerSlab - 1) / objectsPerSlab * slabBytes > budget.limit()) {
+        return got; // can never fit: fail now rather than churn slabs until the deadline
       }
       Slab slab;
       try {
-        int charged = charge(mode, deadline);
+        int charged;
+        charges++;
+        if (budget.tryCharge(slabBytes)) {
+          charged = CHARGED;
+        } else if (mode == NOWAIT) {
+          charged = NOT_CHARGED;
+        } else {
+          if (got > 0) {
+            // An all-or-nothing request (a bulk or a sheaf) that must wait holds nothing while it waits: it
+            // gives back what it took and waits until the whole request fits (DESIGN, liveness rules).
+            giveBackRange(dst, pos, got);
+            got = 0;
+          }
+          charged = charge(mode, deadline, exact ? n : 1);
+        }
         if (charged == OBJECTS_CAME_BACK) {
           continue; // take them from the lists: no new slab needed
         }
@@ -335,7 +358,6 @@ public final class SlabLayer {
       if (slab == null) {
         return got;
       }
-      waitStarted = false;
       lock.lock();
       try {
         addToList(slab, Slab.EMPTY);
@@ -453,17 +475,16 @@ public final class SlabLayer {
    * MemoryBudget#awaitCredit}). Objects that frees leave in the depot or in other threads' magazines are
    * found by the reclaim this loop runs again every {@link #RECLAIM_AGAIN_NANOS}.
    *
-   * <p>Wait-for argument: the waiter holds no lock and, in a single allocation, no object (a bulk
-   * allocation holds the objects it already took; see {@link #take}); it waits for a credit or a free,
-   * which other threads make without waiting for it.
+   * <p>Wait-for argument: the waiter holds no lock and no object ({@link #take} gives back what an
+   * all-or-nothing request took before it waits, and waits until {@code need} objects are in the lists or a
+   * slab can be charged); it waits for a credit or frees, which other threads make without waiting for it.
+   *
+   * @param mode {@link #TIMED} or {@link #BLOCKING}
+   * @param deadline the {@link System#nanoTime()} to give up at
+   * @param need how many free objects in the lists make a new slab unnecessary
    */
-  private int charge(int mode, long deadline) throws InterruptedException {
-    if (budget.tryCharge(slabBytes)) {
-      return CHARGED;
-    }
-    if (mode == NOWAIT) {
-      return NOT_CHARGED;
-    }
+  private int charge(int mode, long deadline, int need) throws InterruptedException {
+    BooleanSupplier enough = () -> freeInLists(need);
     boolean interrupted = false; // BLOCKING keeps an interrupt for the caller; TIMED throws it
     try {
       for (; ; ) {
@@ -471,7 +492,7 @@ public final class SlabLayer {
         if (budget.tryCharge(slabBytes)) {
           return CHARGED;
         }
-        if (freeInLists()) {
+        if (enough.getAsBoolean()) {
           return OBJECTS_CAME_BACK;
         }
         long remaining = deadline - System.nanoTime();
@@ -480,7 +501,7 @@ public final class SlabLayer {
         }
         try {
           budget.awaitCredit(
-              slabBytes, Math.min(remaining, RECLAIM_AGAIN_NANOS), TimeUnit.NANOSECONDS, this::freeInLists);
+              slabBytes, Math.min(remaining, RECLAIM_AGAIN_NANOS), TimeUnit.NANOSECONDS, enough);
         } catch (InterruptedException e) {
           if (mode == TIMED) {
             throw e;
@@ -490,7 +511,7 @@ public final class SlabLayer {
         if (budget.tryCharge(slabBytes)) {
           return CHARGED;
         }
-        if (freeInLists()) {
+        if (enough.getAsBoolean()) {
           return OBJECTS_CAME_BACK;
         }
       }
@@ -501,11 +522,12 @@ public final class SlabLayer {
     }
   }
 
-  /** Whether a slab list holds a free object (takes the slab lock briefly). */
-  private boolean freeInLists() {
+  /** Whether the slab lists hold at least {@code need} free objects (takes the slab lock briefly). */
+  private boolean freeInLists(int need) {
     lock.lock();
     try {
-      return partial != null || empty != null;
+      long free = (long) (partialCount + fullCount + emptyCount) * objectsPerSlab - inUse;
+      return free >= need;
     } finally {
       lock.unlock();
     }
