@@ -90,7 +90,7 @@ class BTreeOptimisticReadTest {
     }
   }
 
-  /** The shapes the jcstress tests ExtentOptimisticSplitTest and ExtentOptimisticMergeTest rely on. */
+  /** The shapes the jcstress tests ExtentOptimisticSplitTest, -MergeTest and -SpanTest rely on. */
   @Test
   void theJcstressShapesSplitAndMergeAsDescribed() {
     try (ExtentTree tree = ExtentTree.builder("shapes").bTree().build()) {
@@ -109,6 +109,16 @@ class BTreeOptimisticReadTest {
       tree.clear(0, 399, DEFRAG);
       assertEquals(1, nodes(tree), "9 + 11 states merge into one leaf, the root goes");
       assertEquals(20, tree.stateCount());
+      tree.verify();
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
+      for (int i = 0; i < 60; i++) {
+        tree.set(10L * i, 10L * i + 9, i % 2 == 0 ? DEFRAG : ExtentBits.DELALLOC);
+      }
+      assertEquals(3, nodes(tree), "60 adjacent states of alternating bits: leaves of 49 and 11, a root");
+      tree.set(470, 529, DIRTY);
+      assertEquals(60, tree.stateCount(), "ExtentOptimisticSpanTest's set neither splits nor merges");
+      assertEquals(3, nodes(tree));
+      assertEquals(60, tree.countBytes(0, Long.MAX_VALUE, -1, DIRTY, false));
       tree.verify();
     }
   }
