@@ -36,7 +36,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>The btrfs invariants of {@link StateTree}: no state without bits, no two adjacent mergeable states.
  * </ul>
  * Removing the last state of a leaf frees the leaf (and any inner node left without children, and the
- * root while it has one child). Nodes are not rebalanced below half full: removal never needs memory.
+ * root while it has one child); a leaf that removals leave at most a quarter full merges with a sibling
+ * when both fit in three quarters of a leaf. A full leaf that must take a state first hands states to a
+ * sibling under the same parent that has room for two ({@link #shiftToSibling}, B*-tree style), and splits
+ * only when neither has: under random churn leaves stay about two thirds full instead of half. Neither
+ * ever needs memory.
  *
  * <h2>Lazy allocation</h2>
  * Only inserting a state (a hole, or the second piece of a split) can need memory: a full leaf splits, and
@@ -125,6 +129,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
   // An insertion prepared by prepareInsert: where, and the nodes its splits will use.
   private long insLeaf;
   private int insIdx;
+  private int insShift; // 1 or -1: the full leaf first hands entries to its next or previous sibling
   private final long[] fresh = new long[MAX_HEIGHT + 1];
   private int freshCount;
   private int freshUsed;
@@ -600,6 +605,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
   private boolean prepareInsert(long s, Prealloc op) {
     freshCount = 0;
     freshUsed = 0;
+    insShift = 0;
     if (cl != 0) {
       // Fast path, no descent: s falls strictly between two states of the cursor's leaf (the cursor's state
       // and the one before it, or the one after it), so the leaf's separators already admit it.
@@ -628,6 +634,20 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       insIdx = lay.floor(lay.seg(leaf), lay.base(leaf), lay.count(leaf), s) + 1;
       if (lay.count(leaf) < lay.leafCap) {
         return true;
+      }
+      if (height > 1) {
+        // B*-style: a full leaf first hands entries to a sibling under the same parent with room for two
+        // more, which needs no node and keeps leaves fuller under random churn than halving splits do.
+        long p = pathNode[height - 2];
+        int pi = pathIdx[height - 2];
+        if (pi + 1 < lay.count(p) && lay.count(lay.kid(p, pi + 1)) <= lay.leafCap - 2) {
+          insShift = 1;
+          return true;
+        }
+        if (pi > 0 && lay.count(lay.kid(p, pi - 1)) <= lay.leafCap - 2) {
+          insShift = -1;
+          return true;
+        }
       }
       k = 1;
       int l = height - 2;
@@ -699,6 +719,12 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
     long leaf = insLeaf;
     int idx = insIdx;
     int n = lay.count(leaf);
+    if (insShift != 0) {
+      shiftToSibling(leaf, idx, insShift > 0);
+      leaf = insLeaf;
+      idx = insIdx;
+      n = lay.count(leaf);
+    }
     if (n < lay.leafCap) {
       lay.moveEntries(leaf, idx, leaf, idx + 1, n - idx);
       lay.setEntry(leaf, idx, s, e, b);
@@ -734,6 +760,47 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       lay.setPrev(nx, r);
     }
     insertIntoParent(height - 2, leaf, lay.start(r, 0), r);
+  }
+
+  /**
+   * Moves entries of the full {@code leaf} to its sibling under the same parent (the next one if
+   * {@code right}, else the previous one), which has room for two more, so that both have room; updates
+   * the separator between them and points {@code insLeaf}/{@code insIdx} at where the state prepared for
+   * insertion at {@code idx} now goes. Starts never change, so no other separator is affected.
+   */
+  private void shiftToSibling(long leaf, int idx, boolean right) {
+    long p = pathNode[height - 2];
+    int pi = pathIdx[height - 2];
+    int n = lay.count(leaf);
+    if (right) {
+      long r = lay.kid(p, pi + 1);
+      int m = lay.count(r);
+      int t = (n - m) / 2; // >= 1; afterwards both have room
+      lay.moveEntries(r, 0, r, t, m);
+      lay.moveEntries(leaf, n - t, r, 0, t);
+      lay.setCount(r, m + t);
+      lay.setCount(leaf, n - t);
+      lay.setKey(p, pi, lay.start(r, 0));
+      if (idx > n - t) { // after the first moved state: it goes to the right leaf
+        insLeaf = r;
+        insIdx = idx - (n - t);
+      }
+    } else {
+      long l = lay.kid(p, pi - 1);
+      int m = lay.count(l);
+      int t = (n - m) / 2;
+      lay.moveEntries(leaf, 0, l, m, t);
+      lay.moveEntries(leaf, t, leaf, 0, n - t);
+      lay.setCount(l, m + t);
+      lay.setCount(leaf, n - t);
+      lay.setKey(p, pi - 1, lay.start(leaf, 0));
+      if (idx <= t) { // before the new separator: it goes to the left leaf, after the moved states
+        insLeaf = l;
+        insIdx = m + idx;
+      } else {
+        insIdx = idx - t;
+      }
+    }
   }
 
   /** Links {@code right} after {@code left} with separator {@code key} at {@code level} of the path. */
