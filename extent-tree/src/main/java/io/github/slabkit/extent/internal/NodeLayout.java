@@ -173,21 +173,32 @@ public final class NodeLayout {
   }
 
   /**
-   * Returns the index of the last entry of {@code leaf} whose start is at or before {@code off}, or -1:
-   * a binary search over the first {@code n} starts.
+   * Returns the index of the last entry of {@code leaf} whose start is at or before {@code off}, or -1: a
+   * search over the first {@code n} starts.
    */
   int floor(MemorySegment m, long o, int n, long off) {
-    int lo = 0;
-    int hi = n - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      if (m.get(JAVA_LONG, o + STARTS + 8L * mid) <= off) {
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
+    return atOrBefore(m, o + STARTS, n, off) - 1;
+  }
+
+  /**
+   * Returns how many of the {@code n} ascending longs at {@code at} are at or before {@code off}. Unlike a
+   * binary search, whose every probe waits for the one before (four or five dependent cache misses in a
+   * node of 1 KB), it first reads the last value of each group of eight, independent loads whose misses
+   * overlap, to find the group, then counts within that group: about two miss latencies per node. The
+   * counting is branch-free, so random offsets cost no mispredictions either.
+   */
+  static int atOrBefore(MemorySegment m, long at, int n, long off) {
+    int groups = 0;
+    for (int j = 7; j < n; j += 8) {
+      groups += m.get(JAVA_LONG, at + 8L * j) <= off ? 1 : 0;
     }
-    return hi;
+    int lo = groups << 3; // every value before lo is at or before off: its group's last one is
+    int hi = Math.min(lo + 8, n);
+    int c = lo;
+    for (int j = lo; j < hi; j++) {
+      c += m.get(JAVA_LONG, at + 8L * j) <= off ? 1 : 0;
+    }
+    return c;
   }
 
   // ---------------------------------------------------------------- inner nodes
@@ -231,16 +242,6 @@ public final class NodeLayout {
    * {@code n - 1} keys at or before it.
    */
   int childFor(MemorySegment m, long o, int n, long off) {
-    int lo = 0;
-    int hi = n - 2;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      if (m.get(JAVA_LONG, o + KEYS + 8L * mid) <= off) {
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
+    return atOrBefore(m, o + KEYS, n - 1, off);
   }
 }
