@@ -155,7 +155,7 @@ final class NodeQueries {
       boolean valid;
       try {
         r = query(q, c, a, b, x, bits, bits2, flag, v);
-        valid = perNode ? tree.validateNodes(c) : tree.validate(v);
+        valid = perNode ? reads.validate(c) : tree.validate(v);
       } catch (RuntimeException raced) {
         // A garbage handle or a released slab, read while a writer changed the tree: a failed validation.
         continue;

@@ -51,8 +51,14 @@ public final class NodeReads {
     return v == LOCKED || (v == NODES ? !c.failed : t.validate(v));
   }
 
-  /** See {@link NodeTree#validateNodes}. */
-  boolean validate(ReadCursor c) {
+  /**
+   * Validates a read that recorded the nodes it visited; see {@link NodeTree#validateNodes}. Readers call
+   * it here rather than through the tree, whose own fields share cache lines with the writer's.
+   *
+   * @param c the reader's cursor
+   * @return true if still valid
+   */
+  public boolean validate(ReadCursor c) {
     VarHandle.acquireFence(); // orders the plain reads of the contents before the re-reads (load-load)
     if (c.failed || t.structureOpaque() != c.structure) {
       return false;

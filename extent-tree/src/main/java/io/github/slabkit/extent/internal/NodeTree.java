@@ -217,7 +217,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
    * @return true if still valid
    */
   public boolean validateNodes(ReadCursor c) {
-    return reads.validate(c); // through the readers' object: this one's fields share lines with the writer's
+    return reads.validate(c);
   }
 
   /**
