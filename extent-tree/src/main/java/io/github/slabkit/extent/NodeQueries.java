@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * none of them and the tree's structure version changed meanwhile ({@link NodeTree#validateNodes}), so a
  * writer only disturbs the readers of the nodes it changes; a query that reads more nodes than it can
  * record goes on with the tree-wide version ({@link NodeTree#validate}). It retries up to
- * {@value #OPTIMISTIC_TRIES} times (spinning while a writer holds what it needs), then takes the tree
+ * {@value #OPTIMISTIC_TRIES} times (spinning longer after each, while a writer holds what it needs), then takes the tree
  * lock like {@link TreeQueries} does. A read that raced with a writer may have resolved a garbage handle or
  * touched a released slab and thrown: that attempt counts as failed, never reaches the caller. See
  * {@link NodeTree}'s "Memory ordering". A successful query allocates nothing.
@@ -140,14 +140,14 @@ final class NodeQueries {
       long v;
       if (perNode) {
         if (!tree.beginNodes(c)) {
-          Thread.onSpinWait(); // a writer changes the structure now
+          backOff(i); // a writer changes the structure now
           continue;
         }
         v = NodeReads.NODES;
       } else {
         v = tree.beginRead();
         if ((v & 1) != 0) {
-          Thread.onSpinWait(); // a writer is inside a step
+          backOff(i); // a writer is inside a step
           continue;
         }
       }
@@ -167,7 +167,7 @@ final class NodeQueries {
       if (perNode && c.overflowed()) {
         perNode = false;
       } else {
-        Thread.onSpinWait(); // the writer holds a node the read needs: give it a moment to end its step
+        backOff(i); // the writer holds a node the read needs: give it a moment to end its step
       }
     }
     core.lockTree();
@@ -176,6 +176,16 @@ final class NodeQueries {
       return query(q, c, a, b, x, bits, bits2, flag, NodeReads.LOCKED);
     } finally {
       core.lock.unlock();
+    }
+  }
+
+  /**
+   * Spins {@code 2^attempt} times: a step takes about a microsecond, so the attempts together wait some
+   * microseconds for it to end before the query takes the lock (and, contended, allocates a lock node).
+   */
+  private static void backOff(int attempt) {
+    for (int k = 1 << attempt; k > 0; k--) {
+      Thread.onSpinWait();
     }
   }
 
