@@ -90,8 +90,8 @@ public final class ReadCursor {
   }
 
   /**
-   * Returns whether the read that validates per node (begun by {@link NodeTree#beginNodes}) and that
-   * found no node held must be retried in the tree-wide mode because it visited too many nodes.
+   * Returns whether the last read that validates per node (begun by {@link NodeTree#beginNodes}) visited
+   * more nodes than it can record ({@value #MAX_VISIT}), so that it must be retried in the tree-wide mode.
    *
    * @return whether the record overflowed
    */
