@@ -77,9 +77,10 @@ import org.jspecify.annotations.Nullable;
  * object of the pool. Only inserting a state can need memory (a leaf split and its chain, at most the
  * height plus one nodes, taken all or nothing). Its queries ({@link #stateAt}, {@link #bitsAt},
  * {@link #rangeHasAll}, {@link #rangeHasAny}, {@link #rangeBits}, the {@code find} methods and
- * {@link #countBytes}) are optimistic: they read without the tree lock and keep the result only if the
- * tree's version did not change meanwhile, so each still returns what the tree held at one instant, and
- * take the lock after a few failed attempts. Memory-consistency effects are as with the lock: a query that
+ * {@link #countBytes}) are optimistic: they read without the tree lock and keep the result only if no node
+ * they read (and not the tree's shape) changed meanwhile, so each still returns what the tree held at one
+ * instant while a writer changing other nodes does not disturb them, and take the lock after a few failed
+ * attempts. Memory-consistency effects are as with the lock: a query that
  * observes a change happens-after the operation that made it. {@link #forEach} and {@link #states} take
  * the lock.
  */

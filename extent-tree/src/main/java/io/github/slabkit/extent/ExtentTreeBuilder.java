@@ -25,9 +25,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Two structures.</b> By default states are 48-byte objects linked into a red-black tree, one object
  * per state. {@link #bTree()} keeps them instead in an off-heap B+tree of {@link #NODE_SIZE}-byte nodes
- * (leaves of up to 49 states, inner nodes of up to 64 children; measured at 1M states: 21 bytes per state
- * after an in-order fill, 41 after as many random set+clear), with queries
- * that read without the tree lock (optimistic readers validating a version). Then every object the tree
+ * (leaves of up to 49 states, inner nodes of up to 63 children; measured at 1M states: 21 bytes per state
+ * after an in-order fill, 29 after as many random set+clear, by the benchmarks' footprint tool), with
+ * queries that read without the tree lock (optimistic readers validating the versions of the nodes they
+ * read). Then every object the tree
  * allocates is a node: the slab cache the builder creates holds nodes ({@code <name>-nodes}), the
  * {@link #reserve} and {@link #headroom} count nodes, and an explicit pool or allocator must hold objects of
  * at least {@link #NODE_SIZE} bytes ({@link #build()} says so otherwise). An insertion that splits nodes
@@ -67,8 +68,6 @@ public final class ExtentTreeBuilder {
 
   ExtentTreeBuilder(String name) {
     this.name = name;
-    String x = System.getProperty("xbtree"); // EXPERIMENT-REMOVE
-    if (x != null) { int k = x.indexOf(44); bTree(Integer.parseInt(x.substring(0, k)), Integer.parseInt(x.substring(k + 1))); } // EXPERIMENT-REMOVE
   }
 
   /**

@@ -9,18 +9,21 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The queries of a tree whose states live in a B+tree ({@link NodeTree}): optimistic readers. Each query
- * reads the tree's version, runs without the tree lock, and keeps its result only if the version is
- * unchanged afterwards ({@link NodeTree#validate}); it retries up to {@value #OPTIMISTIC_TRIES} times
- * (spinning while a writer is active), then takes the tree lock like {@link TreeQueries} does. A read that
- * raced with a writer may have resolved a garbage handle or touched a released slab and thrown: that
- * attempt counts as failed, never reaches the caller. See {@link NodeTree}'s "Memory ordering".
+ * runs without the tree lock, recording the version of every node it reads, and keeps its result only if
+ * none of them and the tree's structure version changed meanwhile ({@link NodeTree#validateNodes}), so a
+ * writer only disturbs the readers of the nodes it changes; a query that reads more nodes than it can
+ * record goes on with the tree-wide version ({@link NodeTree#validate}). It retries up to
+ * {@value #OPTIMISTIC_TRIES} times (spinning longer after each, while a writer holds what it needs), then takes the tree
+ * lock like {@link TreeQueries} does. A read that raced with a writer may have resolved a garbage handle or
+ * touched a released slab and thrown: that attempt counts as failed, never reaches the caller. See
+ * {@link NodeTree}'s "Memory ordering". A successful query allocates nothing.
  *
- * <p>The tree's closed flag is set before close frees the nodes, so a reader that validates a read of the
- * freed tree also sees the flag, checked after validation.
+ * <p>Close sets the tree's closed flag and the B+tree's own ({@link NodeTree#isFreed}) before it frees the
+ * nodes, so a reader that validates a read of the freed tree also sees the flag, checked after validation.
  */
 final class NodeQueries {
   /** Optimistic attempts before a query takes the tree lock. */
-  static final int OPTIMISTIC_TRIES = 4;
+  static final int OPTIMISTIC_TRIES = 8;
 
   private static final int STATE_AT = 0;
   private static final int FIRST_WITH = 1;
@@ -112,28 +115,59 @@ final class NodeQueries {
 
   private ReadCursor cursor() {
     ReadCursor c = core.queryContext().read;
-    core.checkOpen();
+    checkOpen();
     return c;
   }
 
-  /** Runs query {@code q} optimistically, else under the lock; its range result is left in {@code c}. */
+  /**
+   * Checks the tree is open through the B+tree's own flag, which sits on the readers' cache line; the
+   * tree's flag is set first, so this sees the tree closed no later than the nodes are gone.
+   */
+  private void checkOpen() {
+    if (tree.isFreed()) {
+      core.checkOpen();
+    }
+  }
+
+  /**
+   * Runs query {@code q} optimistically, else under the lock; its range result is left in {@code c}. Reads
+   * first validate per node, so a writer's step conflicts only with the reads of the nodes it changes; a
+   * read that visits more nodes than it can record (a long scan) goes on with the tree-wide version.
+   */
   private long run(int q, ReadCursor c, long a, long b, long x, int bits, int bits2, boolean flag) {
+    boolean perNode = true;
     for (int i = 0; i < OPTIMISTIC_TRIES; i++) {
-      long v = tree.beginRead();
-      if ((v & 1) != 0) {
-        Thread.onSpinWait(); // a writer is inside a step
-        continue;
+      long v;
+      if (perNode) {
+        if (!tree.beginNodes(c)) {
+          backOff(i); // a writer changes the structure now
+          continue;
+        }
+        v = NodeReads.NODES;
+      } else {
+        v = tree.beginRead();
+        if ((v & 1) != 0) {
+          backOff(i); // a writer is inside a step
+          continue;
+        }
       }
       long r;
+      boolean valid;
       try {
         r = query(q, c, a, b, x, bits, bits2, flag, v);
+        valid = perNode ? reads.validate(c) : tree.validate(v);
       } catch (RuntimeException raced) {
         // A garbage handle or a released slab, read while a writer changed the tree: a failed validation.
         continue;
       }
-      if (tree.validate(v)) {
-        core.checkOpen();
+      if (valid) {
+        checkOpen();
         return r;
+      }
+      if (perNode && c.overflowed()) {
+        perNode = false;
+      } else {
+        backOff(i); // the writer holds a node the read needs: give it a moment to end its step
       }
     }
     core.lockTree();
@@ -142,6 +176,16 @@ final class NodeQueries {
       return query(q, c, a, b, x, bits, bits2, flag, NodeReads.LOCKED);
     } finally {
       core.lock.unlock();
+    }
+  }
+
+  /**
+   * Spins {@code 2^attempt} times: a step takes about a microsecond, so the attempts together wait some
+   * microseconds for it to end before the query takes the lock (and, contended, allocates a lock node).
+   */
+  private static void backOff(int attempt) {
+    for (int k = 1 << attempt; k > 0; k--) {
+      Thread.onSpinWait();
     }
   }
 

@@ -180,12 +180,18 @@ final class TreeCore {
     lock.lock();
   }
 
-  /** Checks a query is not made from a hook or visitor of this tree, and returns the thread's context. */
+  /**
+   * Checks a query is not made from a hook or visitor of this tree, and returns the thread's context. A
+   * thread runs user code under a tree lock only inside an operation or a visit, both marked in its
+   * context, so only then is the lock's owner read: an optimistic reader does not touch the lock's cache
+   * line, which the writer changes on every operation.
+   */
   OpContext queryContext() {
-    if (lock.isHeldByCurrentThread()) {
+    OpContext ctx = CONTEXT.get();
+    if ((ctx.busy || ctx.visiting > 0) && lock.isHeldByCurrentThread()) {
       throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
     }
-    return CONTEXT.get();
+    return ctx;
   }
 
   private OpContext enter() {

@@ -3,6 +3,7 @@ package io.github.slabkit.extent;
 import static io.github.slabkit.extent.ExtentBits.DELALLOC;
 
 import io.github.slabkit.extent.internal.NodeTree;
+import io.github.slabkit.extent.internal.OpContext;
 import io.github.slabkit.extent.internal.StateStore;
 import org.jspecify.annotations.Nullable;
 
@@ -195,11 +196,14 @@ final class TreeQueries {
   }
 
   int forEach(long start, long end, ExtentVisitor visitor) {
+    OpContext ctx = core.queryContext(); // marks the visit: the visitor may query (see queryContext)
     core.lockTree();
+    ctx.visiting++;
     try {
       core.checkOpen();
       return states.forEach(start, end, visitor);
     } finally {
+      ctx.visiting--;
       core.lock.unlock();
     }
   }

@@ -64,7 +64,7 @@
  *       waits only for frees, and the flusher that produces them never waits for memory beyond the
  *       headroom: clearing every state of a range empties or merges its leaves.
  * </ul>
- * Queries of a B+tree take no lock at all when they can (optimistic readers validating a version, see
+ * Queries of a B+tree take no lock at all when they can (optimistic readers validating node versions, see
  * {@code NodeTree}), so they add no edge to the graph; after a few failed attempts they take the tree lock,
  * a leaf of the graph as above. The exhaustion torture test {@code BTreeTortureTest} (a budget of 32
  * nodes, reserves of 10 to 16) backs this.

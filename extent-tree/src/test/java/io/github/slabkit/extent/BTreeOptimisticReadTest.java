@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -90,7 +94,56 @@ class BTreeOptimisticReadTest {
     }
   }
 
-  /** The shapes the jcstress tests ExtentOptimisticSplitTest and ExtentOptimisticMergeTest rely on. */
+  /**
+   * A query of a part of the tree that a running step does not touch returns without waiting for the step:
+   * the writer is parked in a hook in the middle of a set (holding the tree lock and a leaf it changed),
+   * and a query of another leaf must still answer, since it validates only the nodes it reads (it would
+   * block on the tree lock if it fell back to it). A query of the held leaf answers once the step ends.
+   */
+  @Test
+  void aQueryOfOtherNodesDoesNotWaitForTheWriter() throws Exception {
+    CountDownLatch inHook = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger sets = new AtomicInteger();
+    AtomicBoolean armed = new AtomicBoolean();
+    ExtentHooks hooks = new ExtentHooks() {
+      @Override
+      public void onSet(long start, long end, int oldBits, int bits) {
+        // The second call of the armed set: the first state's new bits are in its leaf already.
+        if (armed.get() && sets.incrementAndGet() == 2) {
+          inHook.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    try (ExtentTree tree = ExtentTree.builder("elsewhere").hooks(hooks).bTree().build()) {
+      for (int i = 0; i < 200; i++) {
+        tree.set(10L * i, 10L * i + 4, DEFRAG); // leaves of 49: [0, 484] is one leaf, 1500 is three further
+      }
+      armed.set(true);
+      Thread writer = Thread.ofPlatform().name("parked-writer").start(() -> tree.set(1500, 1514, DIRTY));
+      assertTrue(inHook.await(30, TimeUnit.SECONDS), "the writer reached its hook");
+      RangeResult out = new RangeResult();
+      AtomicInteger seen = new AtomicInteger(-1);
+      Thread reader = Thread.ofPlatform().name("reader").start(() -> seen.set(tree.bitsAt(20)));
+      reader.join(Duration.ofSeconds(30));
+      boolean answered = !reader.isAlive();
+      release.countDown();
+      writer.join();
+      reader.join();
+      assertTrue(answered, "a query of another leaf waited for the writer's step");
+      assertEquals(DEFRAG, seen.get());
+      assertTrue(tree.stateAt(1505, out) && out.bits() == DIRTY, "the held leaf reads the step's end: " + out);
+      armed.set(false);
+      tree.verify();
+    }
+  }
+
+  /** The shapes the jcstress tests ExtentOptimisticSplitTest, -MergeTest and -SpanTest rely on. */
   @Test
   void theJcstressShapesSplitAndMergeAsDescribed() {
     try (ExtentTree tree = ExtentTree.builder("shapes").bTree().build()) {
@@ -109,6 +162,16 @@ class BTreeOptimisticReadTest {
       tree.clear(0, 399, DEFRAG);
       assertEquals(1, nodes(tree), "9 + 11 states merge into one leaf, the root goes");
       assertEquals(20, tree.stateCount());
+      tree.verify();
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
+      for (int i = 0; i < 60; i++) {
+        tree.set(10L * i, 10L * i + 9, i % 2 == 0 ? DEFRAG : ExtentBits.DELALLOC);
+      }
+      assertEquals(3, nodes(tree), "60 adjacent states of alternating bits: leaves of 49 and 11, a root");
+      tree.set(470, 529, DIRTY);
+      assertEquals(60, tree.stateCount(), "ExtentOptimisticSpanTest's set neither splits nor merges");
+      assertEquals(3, nodes(tree));
+      assertEquals(60, tree.countBytes(0, Long.MAX_VALUE, -1, DIRTY, false));
       tree.verify();
     }
   }

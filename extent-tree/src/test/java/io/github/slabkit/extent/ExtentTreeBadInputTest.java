@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,32 @@ class ExtentTreeBadInputTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.set(0, 1, DIRTY));
     assertTrue(e.getMessage().contains("closed is closed"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> t.bitsAt(0));
+  }
+
+  /** A hook runs under the tree lock; a query from it is refused (an optimistic B+tree query too). */
+  @Test
+  void hookMustNotCallIntoTheTree() {
+    AtomicReference<@Nullable ExtentTree> self = new AtomicReference<>();
+    ExtentHooks hooks = new ExtentHooks() {
+      @Override
+      public void onSet(long start, long end, int oldBits, int bits) {
+        ExtentTree t = self.get();
+        if (t != null) {
+          t.bitsAt(1_000_000); // a part of the tree the running set does not touch
+        }
+      }
+    };
+    try (ExtentTree t = builder("hooked").hooks(hooks).build()) {
+      for (int i = 0; i < 64; i++) {
+        t.set(10L * i, 10L * i + 4, DEFRAG); // several leaves in a B+tree of tiny nodes
+      }
+      t.set(2_000_000, 2_000_000, DEFRAG);
+      self.set(t);
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.set(0, 0, DIRTY));
+      assertTrue(e.getMessage().contains("must not call into"), e.getMessage());
+      self.set(null);
+      t.clear(0, Long.MAX_VALUE, CLEAR_ALL_BITS);
+    }
   }
 
   @Test

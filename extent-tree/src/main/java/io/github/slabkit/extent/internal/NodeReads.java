@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import io.github.slabkit.extent.ExtentBits;
 import io.github.slabkit.extent.ExtentVisitor;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 /**
  * The read-only btrfs algorithms on a {@link NodeTree} (find, test, count, iterate), written once for two
@@ -26,6 +27,13 @@ public final class NodeReads {
   /** The version argument of a read made under the tree lock: no validation. */
   public static final long LOCKED = -1L;
 
+  /**
+   * The version argument of an optimistic read that validates the nodes it visits
+   * ({@link NodeTree#beginNodes}, {@link NodeTree#validateNodes}); any other non-negative value is the
+   * tree-wide version of {@link NodeTree#beginRead}.
+   */
+  public static final long NODES = -2L;
+
   private final NodeTree t;
   private final NodeLayout lay;
 
@@ -34,8 +42,34 @@ public final class NodeReads {
     this.lay = t.lay;
   }
 
-  private boolean ok(long v) {
-    return v == LOCKED || t.validate(v);
+  /**
+   * Whether a read may hop to another leaf. In the tree-wide mode, only while nothing changed, which keeps
+   * a read on garbage from following a cycle; a read that validates per node ends once a node it visited
+   * was held, and after {@link ReadCursor#MAX_VISIT} nodes at most.
+   */
+  private boolean ok(ReadCursor c, long v) {
+    return v == LOCKED || (v == NODES ? !c.failed : t.validate(v));
+  }
+
+  /**
+   * Validates a read that recorded the nodes it visited; see {@link NodeTree#validateNodes}. Readers call
+   * it here rather than through the tree, whose own fields share cache lines with the writer's.
+   *
+   * @param c the reader's cursor
+   * @return true if still valid
+   */
+  public boolean validate(ReadCursor c) {
+    VarHandle.acquireFence(); // orders the plain reads of the contents before the re-reads (load-load)
+    if (c.failed || t.structureOpaque() != c.structure) {
+      return false;
+    }
+    for (int i = 0; i < c.visited; i++) {
+      long h = c.visitNode[i];
+      if (NodeVersions.reread(lay.seg(h), lay.base(h)) != c.visitVersion[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------- positions
@@ -51,6 +85,10 @@ public final class NodeReads {
     for (int l = 1; l < h; l++) {
       MemorySegment m = lay.seg(n);
       long o = lay.base(n);
+      if (v == NODES && !c.visit(n, m, o)) {
+        c.leaf = 0;
+        return false;
+      }
       int cnt = Math.min(Math.max(m.get(JAVA_INT, o + NodeLayout.COUNT), 1), lay.fanout);
       int i = lay.childFor(m, o, cnt, off);
       n = m.get(JAVA_LONG, o + lay.kids + 8L * i);
@@ -59,7 +97,7 @@ public final class NodeReads {
         return false; // garbage: the caller's validation fails
       }
     }
-    c.at(lay, n, 0);
+    c.at(lay, n, 0, v);
     if (c.count == 0) {
       c.leaf = 0;
       return false;
@@ -69,11 +107,11 @@ public final class NodeReads {
       long p = c.seg.get(JAVA_LONG, c.base + NodeLayout.PREV);
       if (p != 0) {
         long leaf = c.leaf;
-        c.at(lay, p, Integer.MAX_VALUE);
+        c.at(lay, p, Integer.MAX_VALUE, v);
         if (c.count > 0 && c.curEnd(lay) >= off) {
           return true;
         }
-        c.at(lay, leaf, 0);
+        c.at(lay, leaf, 0, v);
       }
       return true;
     }
@@ -87,11 +125,11 @@ public final class NodeReads {
       return true;
     }
     long nx = c.seg.get(JAVA_LONG, c.base + NodeLayout.NEXT);
-    if (nx == 0 || !ok(v)) {
+    if (nx == 0 || !ok(c, v)) {
       c.leaf = 0;
       return false;
     }
-    c.at(lay, nx, 0);
+    c.at(lay, nx, 0, v);
     if (c.count == 0) {
       c.leaf = 0;
       return false;
@@ -105,11 +143,11 @@ public final class NodeReads {
       return true;
     }
     long pv = c.seg.get(JAVA_LONG, c.base + NodeLayout.PREV);
-    if (pv == 0 || !ok(v)) {
+    if (pv == 0 || !ok(c, v)) {
       c.leaf = 0;
       return false;
     }
-    c.at(lay, pv, Integer.MAX_VALUE);
+    c.at(lay, pv, Integer.MAX_VALUE, v);
     if (c.count == 0) {
       c.leaf = 0;
       return false;
@@ -118,7 +156,7 @@ public final class NodeReads {
   }
 
   /** Puts {@code c} on the last state; false if the tree is empty. */
-  boolean last(ReadCursor c) {
+  boolean last(ReadCursor c, long v) {
     long n = t.root;
     int h = Math.min(t.height, NodeTree.MAX_HEIGHT);
     if (n == 0 || h <= 0) {
@@ -128,6 +166,10 @@ public final class NodeReads {
     for (int l = 1; l < h; l++) {
       MemorySegment m = lay.seg(n);
       long o = lay.base(n);
+      if (v == NODES && !c.visit(n, m, o)) {
+        c.leaf = 0;
+        return false;
+      }
       int cnt = Math.min(Math.max(m.get(JAVA_INT, o + NodeLayout.COUNT), 1), lay.fanout);
       n = m.get(JAVA_LONG, o + lay.kids + 8L * (cnt - 1));
       if (n == 0) {
@@ -135,7 +177,7 @@ public final class NodeReads {
         return false;
       }
     }
-    c.at(lay, n, Integer.MAX_VALUE);
+    c.at(lay, n, Integer.MAX_VALUE, v);
     if (c.count == 0) {
       c.leaf = 0;
       return false;
@@ -265,7 +307,7 @@ public final class NodeReads {
       p = back(c, v);
     } else {
       runStart = from;
-      p = has ? back(c, v) : last(c);
+      p = has ? back(c, v) : last(c, v);
     }
     while (true) {
       if (!p) {
@@ -281,7 +323,7 @@ public final class NodeReads {
     }
     long runEnd = Long.MAX_VALUE;
     if (hLeaf != 0) {
-      c.at(lay, hLeaf, hIdx);
+      c.at(lay, hLeaf, hIdx, v);
       do {
         if ((c.curBits(lay) & bits) != 0) {
           runEnd = c.curStart() - 1;

@@ -36,7 +36,11 @@ import org.jspecify.annotations.Nullable;
  *   <li>The btrfs invariants of {@link StateTree}: no state without bits, no two adjacent mergeable states.
  * </ul>
  * Removing the last state of a leaf frees the leaf (and any inner node left without children, and the
- * root while it has one child). Nodes are not rebalanced below half full: removal never needs memory.
+ * root while it has one child); a leaf that removals leave at most a quarter full merges with a sibling
+ * when both fit in three quarters of a leaf. A full leaf that must take a state first hands states to a
+ * sibling under the same parent that has room for two ({@link #shiftToSibling}, B*-tree style), and splits
+ * only when neither has: under random churn leaves stay about two thirds full instead of half. Neither
+ * ever needs memory.
  *
  * <h2>Lazy allocation</h2>
  * Only inserting a state (a hole, or the second piece of a split) can need memory: a full leaf splits, and
@@ -49,32 +53,52 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Memory ordering: optimistic readers</h2>
  * Writers hold the tree lock. Queries may instead run without it ({@link NodeReads}), as in optimistic
- * lock coupling (Leis et al., "The ART of practical synchronization", DaMoN 2016; LeanStore), with one
- * version for the whole tree, a seqlock (Boehm, "Can seqlocks get along with programming language memory
- * models?", MSPC 2012):
+ * lock coupling (Leis et al., "The ART of practical synchronization", DaMoN 2016; LeanStore): every node
+ * carries a version, a seqlock (Boehm, "Can seqlocks get along with programming language memory
+ * models?", MSPC 2012), and a reader validates only the nodes it read, so a writer's step conflicts with
+ * the readers of the nodes it changes and no others ({@link NodeVersions} holds the writer's side):
  * <ul>
- *   <li>{@code version} is even while the tree is stable. A writer, before its first change to a node or
- *       to {@code root}/{@code height} in a step ({@link #beginWrite}), makes it odd with an opaque store
- *       followed by a store-store fence, so no node write can become visible before the odd version.
- *       When the step ends ({@link #endWrite}) it makes it even again with a release store, so every node
- *       write of the step is visible to a reader that reads the new version with acquire.
- *   <li>A reader reads the version with acquire (retrying while odd), then reads nodes and the
- *       {@code root}/{@code height} fields with plain accesses, then issues an acquire (load-load) fence
- *       and reads the version again ({@link #validate}). If it is unchanged, no writer changed anything it
- *       read, so what it read is a state the tree was in. Otherwise it retries, and after a few retries
- *       takes the tree lock.
+ *   <li><b>Writer.</b> Before its first change to a node in a step, the writer makes the node's version
+ *       odd with an opaque store followed by a store-store fence, so no write of the node can become
+ *       visible before the odd version. It keeps every node it changed odd until the step ends, then
+ *       makes each even again with a release store, which publishes every write of the step made before
+ *       it. Before it changes {@code root} or {@code height}, or frees a node (and before the removal
+ *       epoch changes, which goes with a free), it makes the tree's structure version odd the same way,
+ *       lets go of the nodes it held, and holds none for the rest of the step; the release store that
+ *       makes the structure version even ends the step.
+ *   <li><b>Reader.</b> It reads the structure version with acquire (retrying while odd), then
+ *       {@code root} and {@code height}, then each node's version with acquire before the node's
+ *       contents (plain reads), recording each node and version ({@link ReadCursor}). At the end it
+ *       issues an acquire (load-load) fence and re-reads the structure version and each recorded version
+ *       ({@link #validateNodes}); it keeps its result only if none changed and none was odd.
+ *   <li><b>Why that suffices.</b> Steps run one at a time under the tree lock. Take a step W that
+ *       changed visited nodes X and Y, and suppose the reader saw X after W and Y before W. Seeing X
+ *       after W means its acquire read of X's version saw W's release of X; W made Y odd before that
+ *       release, so everything the reader reads afterwards, its validating re-read of Y included, sees
+ *       Y odd or later, and the validation fails. So a validated read saw each step either in every node
+ *       it visited or in none, that is, a state the tree was in. A step in structural mode changes nodes
+ *       without their versions; any reader that overlaps it sees the structure version change. Freed
+ *       nodes may come back with a reset version (ABA), but never while a reader that could hold them
+ *       validates: their free changed the structure version.
+ *   <li><b>Long reads.</b> A read records at most {@link ReadCursor#MAX_VISIT} nodes; a longer one is
+ *       retried in the tree-wide mode: {@code version} is odd while any step changes anything
+ *       ({@link #beginWrite}, {@link #endWrite}, the same opaque-then-fence and release stores), and the
+ *       reader validates it at every hop to another leaf and at the end ({@link #validate}). After a few
+ *       failed attempts either way, a reader takes the tree lock.
  *   <li>A reader may read a node that a writer is changing or has freed, even one reused for another
  *       node or released with its slab. It may then see any value: every count it reads is clamped to the
- *       node's capacity before it indexes with it, every loop over leaves revalidates at each hop (so a
- *       cycle built from garbage cannot trap it), and an exception from resolving a garbage handle or
- *       from a released slab counts as a failed validation.
+ *       node's capacity before it indexes with it, a descent follows at most {@link #MAX_HEIGHT} levels,
+ *       a read visits a bounded number of leaves (per-node mode) or revalidates at each hop (tree-wide
+ *       mode), so a cycle built from garbage cannot trap it, and an exception from resolving a garbage
+ *       handle or from a released slab counts as a failed validation.
  * </ul>
  *
  * <h2>Threading</h2>
- * Every method except the optimistic entry points ({@link #beginRead}, {@link #validate}, {@link #reads})
- * is called under the owning tree's lock.
+ * Every method except the optimistic entry points ({@link #beginNodes}, {@link #validateNodes},
+ * {@link #beginRead}, {@link #validate}, {@link #isFreed}, {@link #reads}) is called under the owning
+ * tree's lock.
  */
-public final class NodeTree implements StateStore {
+public final class NodeTree extends NodeTreePad1 implements StateStore {
   /** The deepest tree a reader follows: a bound on garbage, far above any real height. */
   static final int MAX_HEIGHT = 64;
 
@@ -85,10 +109,6 @@ public final class NodeTree implements StateStore {
   private final WaitQueue waiters;
   private final NodeReads reads;
   private final ReadCursor own = new ReadCursor();
-
-  // Guarded by the tree lock for writers; read plainly by optimistic readers and validated (see above).
-  long root;
-  int height;
 
   private long size;
   private long removals;
@@ -109,6 +129,7 @@ public final class NodeTree implements StateStore {
   // An insertion prepared by prepareInsert: where, and the nodes its splits will use.
   private long insLeaf;
   private int insIdx;
+  private int insShift; // 1 or -1: the full leaf first hands entries to its next or previous sibling
   private final long[] fresh = new long[MAX_HEIGHT + 1];
   private int freshCount;
   private int freshUsed;
@@ -139,7 +160,7 @@ public final class NodeTree implements StateStore {
       throw new IllegalArgumentException(memory.name() + " holds " + memory.objectSize()
           + "-byte objects; B+tree nodes need " + need + " bytes (use a pool of node-sized objects)");
     }
-    this.lay = new NodeLayout(memory, leafCap, fanout);
+    this.lay = new NodeLayout(memory, leafCap, fanout, this);
     this.alloc = alloc;
     this.hooks = hooks;
     this.hooked = hooks != ExtentHooks.NONE;
@@ -152,7 +173,7 @@ public final class NodeTree implements StateStore {
   // ---------------------------------------------------------------- version (see Memory ordering)
 
   /**
-   * Returns the version an optimistic read starts from; odd while a writer changes the tree.
+   * Returns the tree-wide version a long optimistic read starts from; odd while a writer changes the tree.
    *
    * @return the version
    */
@@ -173,6 +194,43 @@ public final class NodeTree implements StateStore {
   }
 
   /**
+   * Starts an optimistic read that validates the nodes it visits ({@link NodeReads#NODES}): reads the
+   * structure version with acquire into {@code c} and forgets the nodes of the previous read.
+   *
+   * @param c the reader's cursor
+   * @return false if a writer is changing the structure now (the read cannot validate)
+   */
+  public boolean beginNodes(ReadCursor c) {
+    long s = structureAcquire();
+    c.begin(s);
+    return (s & 1) == 0;
+  }
+
+  /**
+   * Returns whether the read begun with {@link #beginNodes} saw a state the tree was in: no node it visited
+   * was held by a writer or changed since the reader read its version, the structure version is unchanged
+   * (so no node was freed and the root is the same), and the read did not visit more nodes than it can
+   * record. Each node was unchanged from its first read to the re-read here, and every first read precedes
+   * every re-read, so at the moment of the first re-read all of them held what the reader saw.
+   *
+   * @param c the reader's cursor
+   * @return true if still valid
+   */
+  public boolean validateNodes(ReadCursor c) {
+    return reads.validate(c);
+  }
+
+  /**
+   * Returns whether the tree was closed: its nodes are freed (set before the structure version becomes
+   * odd for the last time, so a reader that validates a read made after it sees it).
+   *
+   * @return whether closed
+   */
+  public boolean isFreed() {
+    return freed;
+  }
+
+  /**
    * Returns the read algorithms, for optimistic readers.
    *
    * @return the reads
@@ -190,6 +248,7 @@ public final class NodeTree implements StateStore {
   }
 
   private void endWrite() {
+    lay.versions.release();
     if (writing) {
       writing = false;
       VERSION.setRelease(this, version + 1); // publishes every node write of the step
@@ -546,6 +605,7 @@ public final class NodeTree implements StateStore {
   private boolean prepareInsert(long s, Prealloc op) {
     freshCount = 0;
     freshUsed = 0;
+    insShift = 0;
     if (cl != 0) {
       // Fast path, no descent: s falls strictly between two states of the cursor's leaf (the cursor's state
       // and the one before it, or the one after it), so the leaf's separators already admit it.
@@ -574,6 +634,20 @@ public final class NodeTree implements StateStore {
       insIdx = lay.floor(lay.seg(leaf), lay.base(leaf), lay.count(leaf), s) + 1;
       if (lay.count(leaf) < lay.leafCap) {
         return true;
+      }
+      if (height > 1) {
+        // B*-style: a full leaf first hands entries to a sibling under the same parent with room for two
+        // more, which needs no node and keeps leaves fuller under random churn than halving splits do.
+        long p = pathNode[height - 2];
+        int pi = pathIdx[height - 2];
+        if (pi + 1 < lay.count(p) && lay.count(lay.kid(p, pi + 1)) <= lay.leafCap - 2) {
+          insShift = 1;
+          return true;
+        }
+        if (pi > 0 && lay.count(lay.kid(p, pi - 1)) <= lay.leafCap - 2) {
+          insShift = -1;
+          return true;
+        }
       }
       k = 1;
       int l = height - 2;
@@ -606,7 +680,23 @@ public final class NodeTree implements StateStore {
     }
     long h = fresh[freshUsed];
     fresh[freshUsed++] = 0;
+    lay.versions.fresh(h);
     return h;
+  }
+
+  /**
+   * Counts a node free in the removal epoch that position hints check. Under an odd structure version, so
+   * that an optimistic reader that validates read the epoch of the leaf it found (see findFirst).
+   */
+  private void bumpRemovals() {
+    lay.versions.structural();
+    removals++;
+  }
+
+  /** Frees a node of the tree; the structure version is odd first, so no reader trusts it afterwards. */
+  private void freeNode(long h) {
+    lay.versions.structural();
+    alloc.free(h);
   }
 
   /** Inserts the prepared state; the cursor ends on it. */
@@ -619,6 +709,7 @@ public final class NodeTree implements StateStore {
       lay.setPrev(leaf, 0);
       lay.setNext(leaf, 0);
       lay.setEntry(leaf, 0, s, e, b);
+      lay.versions.structural();
       root = leaf;
       height = 1;
       cl = leaf;
@@ -628,6 +719,12 @@ public final class NodeTree implements StateStore {
     long leaf = insLeaf;
     int idx = insIdx;
     int n = lay.count(leaf);
+    if (insShift != 0) {
+      shiftToSibling(leaf, idx, insShift > 0);
+      leaf = insLeaf;
+      idx = insIdx;
+      n = lay.count(leaf);
+    }
     if (n < lay.leafCap) {
       lay.moveEntries(leaf, idx, leaf, idx + 1, n - idx);
       lay.setEntry(leaf, idx, s, e, b);
@@ -665,6 +762,47 @@ public final class NodeTree implements StateStore {
     insertIntoParent(height - 2, leaf, lay.start(r, 0), r);
   }
 
+  /**
+   * Moves entries of the full {@code leaf} to its sibling under the same parent (the next one if
+   * {@code right}, else the previous one), which has room for two more, so that both have room; updates
+   * the separator between them and points {@code insLeaf}/{@code insIdx} at where the state prepared for
+   * insertion at {@code idx} now goes. Starts never change, so no other separator is affected.
+   */
+  private void shiftToSibling(long leaf, int idx, boolean right) {
+    long p = pathNode[height - 2];
+    int pi = pathIdx[height - 2];
+    int n = lay.count(leaf);
+    if (right) {
+      long r = lay.kid(p, pi + 1);
+      int m = lay.count(r);
+      int t = (n - m) / 2; // >= 1; afterwards both have room
+      lay.moveEntries(r, 0, r, t, m);
+      lay.moveEntries(leaf, n - t, r, 0, t);
+      lay.setCount(r, m + t);
+      lay.setCount(leaf, n - t);
+      lay.setKey(p, pi, lay.start(r, 0));
+      if (idx > n - t) { // after the first moved state: it goes to the right leaf
+        insLeaf = r;
+        insIdx = idx - (n - t);
+      }
+    } else {
+      long l = lay.kid(p, pi - 1);
+      int m = lay.count(l);
+      int t = (n - m) / 2;
+      lay.moveEntries(leaf, 0, l, m, t);
+      lay.moveEntries(leaf, t, leaf, 0, n - t);
+      lay.setCount(l, m + t);
+      lay.setCount(leaf, n - t);
+      lay.setKey(p, pi - 1, lay.start(leaf, 0));
+      if (idx <= t) { // before the new separator: it goes to the left leaf, after the moved states
+        insLeaf = l;
+        insIdx = m + idx;
+      } else {
+        insIdx = idx - t;
+      }
+    }
+  }
+
   /** Links {@code right} after {@code left} with separator {@code key} at {@code level} of the path. */
   private void insertIntoParent(int level, long left, long key, long right) {
     int l = level;
@@ -675,6 +813,7 @@ public final class NodeTree implements StateStore {
         lay.setKid(nr, 0, left);
         lay.setKid(nr, 1, right);
         lay.setKey(nr, 0, key);
+        lay.versions.structural();
         root = nr;
         height++;
         return;
@@ -751,8 +890,8 @@ public final class NodeTree implements StateStore {
     }
     lay.setCount(leaf, 0);
     removeFromParent(height - 2);
-    removals++; // the leaf may be reused as any node: hints taken before are void
-    alloc.free(leaf);
+    bumpRemovals(); // the leaf may be reused as any node: hints taken before are void
+    freeNode(leaf);
     cl = nx;
     ci = 0;
   }
@@ -818,11 +957,11 @@ public final class NodeTree implements StateStore {
       }
       lay.setCount(right, 0);
       removeFromParent(height - 2);
-      removals++;
+      bumpRemovals();
       if (lastLeaf == right) {
         lastLeaf = left; // the hint must never name a freed node
       }
-      alloc.free(right);
+      freeNode(right);
     }
     sparseCount = 0;
   }
@@ -832,6 +971,7 @@ public final class NodeTree implements StateStore {
     int l = level;
     while (true) {
       if (l < 0) {
+        lay.versions.structural();
         root = 0;
         height = 0;
         return;
@@ -847,17 +987,18 @@ public final class NodeTree implements StateStore {
         break;
       }
       lay.setCount(p, 0);
-      removals++;
-      alloc.free(p);
+      bumpRemovals();
+      freeNode(p);
       l--;
     }
     while (height > 1 && lay.count(root) == 1) {
       long old = root;
+      lay.versions.structural();
       root = lay.kid(old, 0);
       height--;
       lay.setCount(old, 0);
-      removals++;
-      alloc.free(old);
+      bumpRemovals();
+      freeNode(old);
     }
   }
 
@@ -1096,7 +1237,9 @@ public final class NodeTree implements StateStore {
   @Override
   public void freeAll() {
     alloc.freeStash();
+    freed = true;
     beginWrite();
+    lay.versions.structural();
     try {
       if (root != 0) {
         freeSubtree(root, height);
@@ -1105,7 +1248,7 @@ public final class NodeTree implements StateStore {
       height = 0;
       size = 0;
       lastLeaf = 0;
-      removals++;
+      bumpRemovals();
     } finally {
       endWrite();
     }

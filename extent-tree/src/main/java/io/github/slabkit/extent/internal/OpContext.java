@@ -18,6 +18,9 @@ public final class OpContext {
   /** Whether an operation of this thread uses the context now. */
   public boolean busy;
 
+  /** How many visits ({@code forEach}) of this thread are running: their visitors run under a tree lock. */
+  public int visiting;
+
   /** Creates the context of the current thread. */
   public OpContext() {}
 }

@@ -11,6 +11,9 @@ import java.lang.foreign.MemorySegment;
  * for the queries its writers make under the lock; reusable, so queries allocate nothing.
  */
 public final class ReadCursor {
+  /** The nodes a read that validates per node ({@link NodeReads#NODES}) records at most. */
+  static final int MAX_VISIT = 16;
+
   long leaf;
   int idx;
   int count;
@@ -21,6 +24,14 @@ public final class ReadCursor {
   int resultBits;
   long resultLeaf;
   long resultEpoch;
+  // A read that validates per node: the structure version it began with, and each node it visited with the
+  // version it read first; failed once a node was held by a writer or the record overflowed.
+  long structure;
+  final long[] visitNode = new long[MAX_VISIT];
+  final long[] visitVersion = new long[MAX_VISIT];
+  int visited;
+  boolean failed;
+  boolean overflow;
 
   /** Creates a cursor. */
   public ReadCursor() {}
@@ -78,11 +89,52 @@ public final class ReadCursor {
     return true;
   }
 
-  /** Moves to {@code leaf}, resolving its memory; its count is clamped so that no index leaves the node. */
-  void at(NodeLayout lay, long leaf, int idx) {
+  /**
+   * Returns whether the last read that validates per node (begun by {@link NodeTree#beginNodes}) visited
+   * more nodes than it can record ({@value #MAX_VISIT}), so that it must be retried in the tree-wide mode.
+   *
+   * @return whether the record overflowed
+   */
+  public boolean overflowed() {
+    return overflow;
+  }
+
+  void begin(long structure) {
+    this.structure = structure;
+    visited = 0;
+    failed = false;
+    overflow = false;
+  }
+
+  /**
+   * Records node {@code h}'s version (read with acquire, before any of its contents) for validation;
+   * false, and the read failed, if a writer holds the node or the record is full.
+   */
+  boolean visit(long h, MemorySegment m, long o) {
+    long v = NodeVersions.read(m, o);
+    if ((v & 1) != 0 || visited == MAX_VISIT) {
+      overflow |= visited == MAX_VISIT;
+      failed = true;
+      return false;
+    }
+    visitNode[visited] = h;
+    visitVersion[visited++] = v;
+    return true;
+  }
+
+  /**
+   * Moves to {@code leaf}, resolving its memory; its count is clamped so that no index leaves the node. A
+   * read that validates per node records the leaf first, and sees it empty if it cannot.
+   */
+  void at(NodeLayout lay, long leaf, int idx, long v) {
     this.leaf = leaf;
     this.seg = lay.seg(leaf);
     this.base = lay.base(leaf);
+    if (v == NodeReads.NODES && !visit(leaf, seg, base)) {
+      this.count = 0;
+      this.idx = 0;
+      return;
+    }
     int n = seg.get(JAVA_INT, base + NodeLayout.COUNT);
     this.count = n < 0 ? 0 : Math.min(n, lay.leafCap);
     this.idx = Math.min(idx, Math.max(0, count - 1));
