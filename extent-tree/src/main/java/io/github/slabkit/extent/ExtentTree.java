@@ -66,6 +66,11 @@ import org.jspecify.annotations.Nullable;
  * and read and written under the tree lock; a range-lock waiter's wake flag is volatile and written before
  * {@code unpark}. See the {@code README} for where the port differs from btrfs, and why.
  *
+ * <p>An unlock proves its range locked before it clears it. A lock remembers the range it was granted
+ * (the tree its last grant, a {@link LockedRange} its own) with the tree's lock epoch, a count that every
+ * removal of lock bits advances; an unlock of a granted range while the epoch is unchanged skips the
+ * search that would check it (a stale grant only costs that search).
+ *
  * <p>A tree built with {@link ExtentTreeBuilder#bTree()} keeps the same states, with the same rules, hooks
  * and liveness, in an off-heap B+tree instead: leaves of up to 49 states as sorted arrays, linked both
  * ways, under inner nodes of separator keys, every node one {@link ExtentTreeBuilder#NODE_SIZE}-byte
