@@ -134,4 +134,24 @@ public class RangeLockBenchmark {
       s.lock.unlock();
     }
   }
+
+  /**
+   * The floor of a range lock+unlock under one tree lock: the tree lock taken and released twice (once by
+   * the lock, once by the unlock), with nothing done inside.
+   */
+  @Benchmark
+  public ReentrantLock reentrantLockTwice(PlainLock s) {
+    s.lock.lock();
+    try {
+      s.lock.getHoldCount(); // nothing, inside the first critical section
+    } finally {
+      s.lock.unlock();
+    }
+    s.lock.lock();
+    try {
+      return s.lock;
+    } finally {
+      s.lock.unlock();
+    }
+  }
 }
