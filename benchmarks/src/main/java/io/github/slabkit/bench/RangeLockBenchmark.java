@@ -1,6 +1,7 @@
 package io.github.slabkit.bench;
 
 import io.github.slabkit.extent.ExtentTree;
+import io.github.slabkit.extent.LockedRange;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -64,6 +65,7 @@ public class RangeLockBenchmark {
     SlotRanges slots;
     ExtentFixture fixture;
     ExtentTree tree;
+    final LockedRange holder = new LockedRange();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -114,8 +116,37 @@ public class RangeLockBenchmark {
     return s.tree;
   }
 
+  /** The same through a reused {@link LockedRange} (try-with-resources), which remembers its grant. */
+  @Benchmark
+  public long slabkitLockedRange(SlabkitState s) {
+    int slot = s.slots.peekEmpty();
+    try (LockedRange r = s.tree.lock(s.slots.start(slot), s.slots.end(slot), s.holder)) {
+      return r.end();
+    }
+  }
+
   @Benchmark
   public ReentrantLock reentrantLock(PlainLock s) {
+    s.lock.lock();
+    try {
+      return s.lock;
+    } finally {
+      s.lock.unlock();
+    }
+  }
+
+  /**
+   * The floor of a range lock+unlock under one tree lock: the tree lock taken and released twice (once by
+   * the lock, once by the unlock), with nothing done inside.
+   */
+  @Benchmark
+  public ReentrantLock reentrantLockTwice(PlainLock s) {
+    s.lock.lock();
+    try {
+      s.lock.getHoldCount(); // nothing, inside the first critical section
+    } finally {
+      s.lock.unlock();
+    }
     s.lock.lock();
     try {
       return s.lock;

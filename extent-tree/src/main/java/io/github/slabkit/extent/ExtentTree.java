@@ -2,15 +2,10 @@ package io.github.slabkit.extent;
 
 import static io.github.slabkit.extent.ExtentBits.CLEAR_ALL_BITS;
 import static io.github.slabkit.extent.ExtentBits.CTL_BITS;
-import static io.github.slabkit.extent.ExtentBits.DEFINED_BITS;
-import static io.github.slabkit.extent.ExtentBits.DELALLOC;
 import static io.github.slabkit.extent.ExtentBits.LOCKED;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
-import static io.github.slabkit.extent.ExtentBits.NORESERVE;
-import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
 
 import io.github.slabkit.allocator.ObjectAllocator;
-import io.github.slabkit.extent.internal.RangeLocker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +66,11 @@ import org.jspecify.annotations.Nullable;
  * and read and written under the tree lock; a range-lock waiter's wake flag is volatile and written before
  * {@code unpark}. See the {@code README} for where the port differs from btrfs, and why.
  *
+ * <p>An unlock proves its range locked before it clears it. A lock remembers the range it was granted
+ * (the tree its last grant, a {@link LockedRange} its own) with the tree's lock epoch, a count that every
+ * removal of lock bits advances; an unlock of a granted range while the epoch is unchanged skips the
+ * search that would check it (a stale grant only costs that search).
+ *
  * <p>A tree built with {@link ExtentTreeBuilder#bTree()} keeps the same states, with the same rules, hooks
  * and liveness, in an off-heap B+tree instead: leaves of up to 49 states as sorted arrays, linked both
  * ways, under inner nodes of separator keys, every node one {@link ExtentTreeBuilder#NODE_SIZE}-byte
@@ -95,6 +95,7 @@ public final class ExtentTree implements AutoCloseable {
   private final List<AutoCloseable> owned;
   private final TreeCore core;
   private final TreeQueries queries;
+  private final TreeLocks locks;
 
   ExtentTree(
       String name, ObjectAllocator pool, ObjectAllocator memory, ExtentHooks hooks, List<AutoCloseable> owned,
@@ -105,6 +106,7 @@ public final class ExtentTree implements AutoCloseable {
     this.owned = owned;
     this.core = new TreeCore(name, pool, memory, hooks, leafCapacity, fanout);
     this.queries = new TreeQueries(core);
+    this.locks = new TreeLocks(name, core);
   }
 
   /**
@@ -234,7 +236,7 @@ public final class ExtentTree implements AutoCloseable {
       long start, long end, int bits, @Nullable ExtentChangeset changeset, @Nullable CachedState cached) {
     checkRange("clear", start, end);
     checkDefined("clear", bits);
-    core.clear(start, end, expandClear(bits), changeset == null ? null : changeset.log, cached, false);
+    core.clear(start, end, TreeCore.expandClear(bits), changeset == null ? null : changeset.log, cached);
   }
 
   /**
@@ -302,7 +304,7 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public void lock(long start, long end, int bits, @Nullable CachedState cached) {
-    lockUninterruptibly(start, end, bits, cached, false);
+    locks.lock(start, end, bits, cached, false);
   }
 
   /**
@@ -317,7 +319,7 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public void lockForReclaim(long start, long end, int bits, @Nullable CachedState cached) {
-    lockUninterruptibly(start, end, bits, cached, true);
+    locks.lock(start, end, bits, cached, true);
   }
 
   /**
@@ -334,9 +336,7 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalStateException if {@code holder} still holds a range
    */
   public LockedRange lock(long start, long end, LockedRange holder) {
-    holder.checkFree();
-    lock(start, end, LOCKED, holder.hint);
-    return holder.hold(this, start, end, LOCKED);
+    return locks.lock(start, end, holder);
   }
 
   /**
@@ -352,8 +352,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public void lockInterruptibly(long start, long end, int bits, @Nullable CachedState cached)
       throws InterruptedException {
-    checkLock("lock", start, end, bits);
-    core.lockRange(start, end, bits, cached, RangeLocker.INTERRUPTIBLE, 0, false);
+    locks.lockInterruptibly(start, end, bits, cached);
   }
 
   /**
@@ -383,12 +382,7 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalArgumentException on a bad range or bits; the tree is unchanged
    */
   public boolean tryLock(long start, long end, int bits, @Nullable CachedState cached) {
-    checkLock("tryLock", start, end, bits);
-    try {
-      return core.lockRange(start, end, bits, cached, RangeLocker.TRY, 0, false);
-    } catch (InterruptedException e) {
-      throw new AssertionError("tryLock does not wait for locks", e);
-    }
+    return locks.tryLock(start, end, bits, cached);
   }
 
   /**
@@ -401,12 +395,7 @@ public final class ExtentTree implements AutoCloseable {
    * @throws IllegalStateException if {@code holder} still holds a range
    */
   public boolean tryLock(long start, long end, LockedRange holder) {
-    holder.checkFree();
-    if (!tryLock(start, end, LOCKED, holder.hint)) {
-      return false;
-    }
-    holder.hold(this, start, end, LOCKED);
-    return true;
+    return locks.tryLock(start, end, holder);
   }
 
   /**
@@ -424,8 +413,7 @@ public final class ExtentTree implements AutoCloseable {
    */
   public boolean tryLock(long start, long end, int bits, long timeout, TimeUnit unit)
       throws InterruptedException {
-    checkLock("tryLock", start, end, bits);
-    return core.lockRange(start, end, bits, null, RangeLocker.TIMED, unit.toNanos(timeout), false);
+    return locks.tryLock(start, end, bits, timeout, unit);
   }
 
   /**
@@ -455,8 +443,7 @@ public final class ExtentTree implements AutoCloseable {
    *     unchanged
    */
   public void unlock(long start, long end, int bits, @Nullable CachedState cached) {
-    checkLock("unlock", start, end, bits);
-    core.clear(start, end, expandClear(bits), null, cached, true);
+    locks.unlock(start, end, bits, cached);
   }
 
   /**
@@ -471,20 +458,12 @@ public final class ExtentTree implements AutoCloseable {
    *     bits wakes waiters)
    */
   public void waitForClear(long start, long end, int bits) {
-    checkLock("waitForClear", start, end, bits);
-    if ((bits & ~LOCK_BITS) != 0) {
-      throw bad("waitForClear", "only lock bits can be waited for, not " + ExtentBits.toString(bits & ~LOCK_BITS));
-    }
-    core.waitForClear(start, end, bits);
+    locks.waitForClear(start, end, bits);
   }
 
-  private void lockUninterruptibly(long start, long end, int bits, @Nullable CachedState cached, boolean reclaim) {
-    checkLock("lock", start, end, bits);
-    try {
-      core.lockRange(start, end, bits, cached, RangeLocker.UNINTERRUPTIBLE, 0, reclaim);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible lock interrupted", e);
-    }
+  /** The range locks, for {@link LockedRange} and tests. */
+  TreeLocks locks() {
+    return locks;
   }
 
   // ---------------------------------------------------------------- queries
@@ -844,56 +823,23 @@ public final class ExtentTree implements AutoCloseable {
 
   // ---------------------------------------------------------------- argument checks
 
-  private static int expandClear(int bits) {
-    if ((bits & CLEAR_ALL_BITS) != 0) {
-      bits |= STATE_BITS;
-    }
-    if ((bits & DELALLOC) != 0) {
-      bits |= NORESERVE;
-    }
-    return bits;
-  }
-
   private void checkRange(String op, long start, long end) {
-    if (start < 0) {
-      throw bad(op, "start " + start + " is negative");
-    }
-    if (start > end) {
-      throw bad(op, "start " + start + " > end " + end + " (ranges are inclusive)");
-    }
+    Args.range(name, op, start, end);
   }
 
   private void checkOffset(String op, long offset) {
-    if (offset < 0) {
-      throw bad(op, "offset " + offset + " is negative");
-    }
+    Args.offset(name, op, offset);
   }
 
   private void checkDefined(String op, int bits) {
-    if ((bits & ~DEFINED_BITS) != 0) {
-      throw bad(op, "undefined bits 0x" + Integer.toHexString(bits & ~DEFINED_BITS) + " (reserved: 17-23)");
-    }
+    Args.defined(name, op, bits);
   }
 
   private void checkQueryBits(String op, int bits) {
-    checkDefined(op, bits);
-    if ((bits & STATE_BITS) == 0) {
-      throw bad(op, "no state bit in " + ExtentBits.toString(bits));
-    }
-  }
-
-  private void checkLock(String op, long start, long end, int bits) {
-    checkRange(op, start, end);
-    checkDefined(op, bits);
-    if ((bits & LOCK_BITS) == 0) {
-      throw bad(op, "no lock bit in " + ExtentBits.toString(bits));
-    }
-    if ((bits & CLEAR_ALL_BITS) != 0) {
-      throw bad(op, "CLEAR_ALL_BITS is a request for clear()");
-    }
+    Args.queryBits(name, op, bits);
   }
 
   private IllegalArgumentException bad(String op, String what) {
-    return new IllegalArgumentException(name + ": " + op + ": " + what);
+    return Args.bad(name, op, what);
   }
 }

@@ -5,8 +5,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * A range lock held through try-with-resources: {@link ExtentTree#lock(long, long, LockedRange)} fills
  * the holder and returns it, {@link #close()} unlocks the range. A holder is reusable, so a thread that
- * keeps one allocates nothing per lock; it remembers the locked state as a position hint, so the unlock
- * skips the search.
+ * keeps one allocates nothing per lock. It remembers the locked state as a position hint, and the tree's
+ * lock epoch at the grant (a count every removal of lock bits in the tree advances): while no lock bit was
+ * cleared anywhere in the tree since, the unlock knows the range is still locked and skips the check that
+ * {@link ExtentTree#unlock} makes. A holder whose range was unlocked by other means meanwhile is safe: the
+ * epoch has moved, so its unlock checks the range and throws as an unlock of an unlocked range does.
  *
  * {@snippet class=io.github.slabkit.examples.snippets.ExtentTreeExamples region=locked-range}
  *
@@ -18,10 +21,11 @@ import org.jspecify.annotations.Nullable;
 @SuppressWarnings("InvalidSnippet")
 public final class LockedRange implements AutoCloseable {
   final CachedState hint = new CachedState();
-  private @Nullable ExtentTree tree;
+  private @Nullable TreeLocks tree;
   private long start;
   private long end;
   private int bits;
+  private long epoch = -1;
 
   /** Creates a holder that holds nothing. */
   public LockedRange() {}
@@ -60,10 +64,10 @@ public final class LockedRange implements AutoCloseable {
    */
   @Override
   public void close() {
-    ExtentTree t = tree;
+    TreeLocks t = tree;
     if (t != null) {
       tree = null;
-      t.unlock(start, end, bits, hint);
+      t.unlock(start, end, bits, hint, epoch);
     }
   }
 
@@ -79,11 +83,12 @@ public final class LockedRange implements AutoCloseable {
     }
   }
 
-  LockedRange hold(ExtentTree tree, long start, long end, int bits) {
+  /** Fills the holder, under the tree lock of the grant. */
+  void hold(TreeLocks tree, long start, long end, int bits, long epoch) {
     this.tree = tree;
     this.start = start;
     this.end = end;
     this.bits = bits;
-    return this;
+    this.epoch = epoch;
   }
 }

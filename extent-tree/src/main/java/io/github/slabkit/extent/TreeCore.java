@@ -1,6 +1,10 @@
 package io.github.slabkit.extent;
 
+import static io.github.slabkit.extent.ExtentBits.CLEAR_ALL_BITS;
+import static io.github.slabkit.extent.ExtentBits.DELALLOC;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
+import static io.github.slabkit.extent.ExtentBits.NORESERVE;
+import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
 
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.internal.NodeTree;
@@ -17,8 +21,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The running parts of one {@link ExtentTree} behind its facade: the tree lock, the states, the state
- * allocator, the range locker, the position hints, and the "search again" loops of set, clear and convert.
- * Arguments are checked by the facade; every method here takes the tree lock itself. Package-private so
+ * allocator, the range locker, the position hints, the lock epoch, and the "search again" loops of set,
+ * clear and convert; the range-lock family's entry points are in {@link TreeLocks}. Arguments are checked
+ * by the facade; every entry point here takes the tree lock itself. Package-private so
  * that it can fill {@link RangeResult} and {@link CachedState} without exposing their setters.
  */
 final class TreeCore {
@@ -33,6 +38,8 @@ final class TreeCore {
   /** The B+tree, when the states are kept in one (optimistic queries); else null. */
   final @Nullable NodeTree nodes;
   volatile boolean closed;
+  // How many clears of lock bits ran (unlocks included), guarded by the tree lock; see lockEpoch().
+  private long lockClears;
   // The tree's own position hint, guarded by the tree lock: valid while removals() == recentEpoch.
   private long recent;
   private long recentEpoch = -1;
@@ -70,33 +77,41 @@ final class TreeCore {
     }
   }
 
-  void clear(long start, long end, int bits, @Nullable RangeLog log, @Nullable CachedState cached,
-      boolean checkLocked) {
+  void clear(long start, long end, int bits, @Nullable RangeLog log, @Nullable CachedState cached) {
     OpContext ctx = enter();
     Prealloc op = ctx.prealloc;
     op.begin(true);
     lock.lock();
     try {
       checkOpen();
-      long hint = hint(cached);
-      if (checkLocked) {
-        int lockBits = bits & LOCK_BITS;
-        long missing = states.firstLacking(start, end, lockBits, hint);
-        if (missing >= 0) {
-          throw new IllegalStateException(name + ": unlock of [" + start + ", " + end + "] "
-              + ExtentBits.toString(lockBits) + ": not locked from offset " + missing);
-        }
-      }
-      long r;
-      while ((r = states.clear(start, end, bits, log, hint, op)) >= 0) {
-        start = r;
-        hint = 0;
-        awaitState(op);
-      }
-      remember(cached);
+      clearSteps(start, end, bits, log, hint(cached), cached, op);
     } finally {
       leave(ctx);
     }
+  }
+
+  /**
+   * Runs a clear under the tree lock, searching again after each wait for memory, and leaves the position
+   * hints on the last state it touched. A clear of lock bits advances {@link #lockEpoch()}.
+   */
+  void clearSteps(long start, long end, int bits, @Nullable RangeLog log, long hint, @Nullable CachedState cached,
+      Prealloc op) {
+    boolean lockBits = (bits & LOCK_BITS) != 0;
+    while (true) {
+      if (lockBits) {
+        // In every critical section that may remove lock bits: a lock granted while this clear waited
+        // for memory may lie in what the clear removes next.
+        lockClears++;
+      }
+      long r = states.clear(start, end, bits, log, hint, op);
+      if (r < 0) {
+        break;
+      }
+      start = r;
+      hint = 0;
+      awaitState(op);
+    }
+    remember(cached);
   }
 
   void convert(long start, long end, int bits, int clearBits, @Nullable CachedState cached) {
@@ -119,40 +134,6 @@ final class TreeCore {
     }
   }
 
-  boolean lockRange(long start, long end, int bits, @Nullable CachedState cached, int mode, long nanos,
-      boolean reclaiming) throws InterruptedException {
-    long deadline = mode == RangeLocker.TIMED ? System.nanoTime() + nanos : 0L;
-    if ((mode == RangeLocker.INTERRUPTIBLE || mode == RangeLocker.TIMED) && Thread.interrupted()) {
-      throw new InterruptedException(name + ": lock of [" + start + ", " + end + "] with the interrupt set");
-    }
-    OpContext ctx = enter();
-    Prealloc op = ctx.prealloc;
-    op.begin(reclaiming);
-    lock.lock();
-    try {
-      boolean locked = locker.lock(start, end, bits, hint(cached), op, ctx.waiter, mode, deadline);
-      if (locked) {
-        remember(cached);
-      }
-      return locked;
-    } finally {
-      leave(ctx);
-    }
-  }
-
-  void waitForClear(long start, long end, int bits) {
-    OpContext ctx = enter();
-    lock.lock();
-    try {
-      checkOpen();
-      locker.awaitFree(start, end, bits, ctx.waiter, RangeLocker.UNINTERRUPTIBLE, 0);
-    } catch (InterruptedException e) {
-      throw new AssertionError("uninterruptible wait interrupted", e);
-    } finally {
-      leave(ctx);
-    }
-  }
-
   /**
    * Drops the tree lock to wait for what the stopped step needs (one state, or a chain of nodes all or
    * nothing), holding nothing, then checks the tree is still open.
@@ -168,6 +149,17 @@ final class TreeCore {
       alloc.awaitMany(op, n, lock);
     }
     checkOpen();
+  }
+
+  /** The bits a clear or unlock of {@code bits} removes: {@code CLEAR_ALL_BITS} and {@code DELALLOC} expand. */
+  static int expandClear(int bits) {
+    if ((bits & CLEAR_ALL_BITS) != 0) {
+      bits |= STATE_BITS;
+    }
+    if ((bits & DELALLOC) != 0) {
+      bits |= NORESERVE;
+    }
+    return bits;
   }
 
   // ---------------------------------------------------------------- entry and exit
@@ -194,7 +186,8 @@ final class TreeCore {
     return ctx;
   }
 
-  private OpContext enter() {
+  /** Enters an operation: refuses calls from a hook or visitor, checks the tree is open, returns the context. */
+  OpContext enter() {
     if (lock.isHeldByCurrentThread()) {
       throw new IllegalStateException(name + ": hooks and visitors must not call into their tree");
     }
@@ -208,7 +201,7 @@ final class TreeCore {
   }
 
   /** Gives back what the operation holds, drops the tree lock, and restores a swallowed interrupt. */
-  private void leave(OpContext ctx) {
+  void leave(OpContext ctx) {
     try {
       alloc.giveBack(ctx.prealloc);
     } finally {
@@ -224,6 +217,16 @@ final class TreeCore {
     if (closed) {
       throw new IllegalStateException(name + " is closed");
     }
+  }
+
+  /**
+   * Returns the lock epoch, under the tree lock: a count that every removal of lock bits advances (a clear
+   * or unlock of lock bits, a lock's undo of the prefix it had locked). Lock bits are removed by nothing
+   * else (a set only adds bits, a convert cannot name lock bits, states with lock bits never merge), so
+   * while the epoch is unchanged every byte that had a lock bit still has it.
+   */
+  long lockEpoch() {
+    return lockClears + locker.prefixUndos();
   }
 
   // ---------------------------------------------------------------- position hints

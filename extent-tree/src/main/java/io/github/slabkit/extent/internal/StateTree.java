@@ -207,11 +207,11 @@ public final class StateTree extends StateQueries implements StateStore {
           return start;
         }
         long piece = split(state, end + 1, n);
-        clearStateBits(piece, bits, log);
+        clearStateBits(piece, bits, log, false);
         return DONE;
       }
       // A neighbour merged into the state had none of the bits, so skipping past it is right.
-      long next = clearStateBits(state, bits, log);
+      long next = clearStateBits(state, bits, log, e < end);
       if (e >= end) {
         break;
       }
@@ -321,8 +321,11 @@ public final class StateTree extends StateQueries implements StateStore {
     return true;
   }
 
-  /** Clears bits of a state that has some of them; returns the state after it. */
-  private long clearStateBits(long h, int bits, @Nullable RangeLog log) {
+  /**
+   * Clears bits of a state that has some of them; returns the state after it if {@code wantNext}, else 0
+   * (the last state of a clear, such as an exact unlock, skips the successor walk).
+   */
+  private long clearStateBits(long h, int bits, @Nullable RangeLog log, boolean wantNext) {
     long s = start(h);
     long e = end(h);
     int old = bits(h);
@@ -338,14 +341,14 @@ public final class StateTree extends StateQueries implements StateStore {
       waiters.wake(s, e, lockCleared);
     }
     if (now == 0) {
-      long next = next(h);
+      long next = wantNext ? next(h) : 0;
       eraseAndFree(h);
       return next;
     }
     setBits(h, now);
     mergeState(h);
     lastState = h;
-    return next(h);
+    return wantNext ? next(h) : 0;
   }
 
   private void convertState(long h, int bits, int store, int clearBits) {
