@@ -382,10 +382,7 @@ public final class SlabCache implements ObjectAllocator {
    */
   long owned(ThreadCache tc, long h) {
     if (h != NO_HANDLE) {
-      layer.own(h);
-      if (tc.sampleDue()) {
-        layer.sample(tc, h);
-      }
+      layer.own(tc, h);
     }
     return h;
   }
@@ -613,7 +610,7 @@ public final class SlabCache implements ObjectAllocator {
     if (ok) {
       for (int i = 0; i < n; i++) {
         if (mine != null) {
-          owned(mine, dst[i]);
+          layer.own(mine, dst[i]);
         } else {
           layer.own(dst[i]);
         }

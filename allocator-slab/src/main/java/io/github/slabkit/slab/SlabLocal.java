@@ -95,7 +95,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     long h = magazines.allocate(SlabLayer.NOWAIT);
     if (h != ObjectAllocator.NO_HANDLE) {
-      owned(h);
+      layer.own(magazines, h);
     }
     return h;
   }
@@ -116,7 +116,7 @@ public final class SlabLocal implements LocalAllocator {
       throw cache.failure("1 object of " + cache.objectSize() + " B (a new slab of " + layer.slabBytes + " B)");
     }
     if (!debug) {
-      owned(h);
+      layer.own(magazines, h);
     }
     return h;
   }
@@ -138,7 +138,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     long h = magazines.allocate(SlabLayer.TIMED, unit.toNanos(timeout));
     if (h != ObjectAllocator.NO_HANDLE) {
-      owned(h);
+      layer.own(magazines, h);
     }
     return h;
   }
@@ -217,7 +217,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     if (ok) {
       for (int i = 0; i < n; i++) {
-        owned(dst[i]);
+        layer.own(magazines, dst[i]);
       }
     }
     return ok;
@@ -302,14 +302,6 @@ public final class SlabLocal implements LocalAllocator {
       depot.retire(magazines);
     } else {
       depot.flush(magazines);
-    }
-  }
-
-  /** Marks a handle leaving through this context as owned, and counts it toward the next leak sample. */
-  private void owned(long h) {
-    layer.own(h);
-    if (magazines.sampleDue()) {
-      layer.sample(magazines, h);
     }
   }
 

@@ -314,7 +314,7 @@ public final class MagazineDepot {
           // The rest needs a wait for memory: hold nothing while waiting (DESIGN, liveness rules). What the
           // magazines and the depot gave goes to the slabs, and the layer waits until the whole request fits.
           layer.giveBack(dst, got);
-          got = 0;
+          got = 0; // nothing held, so the catch below gives nothing back twice if take throws
           got = layer.take(dst, 0, n, true, mode, timeoutNanos);
         }
       } catch (Throwable t) {

@@ -203,7 +203,22 @@ public final class SlabLayer {
    * data race in the caller and may go undetected; debug mode detects it exactly.
    */
   public void own(long handle) {
-    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = OWNED;
+    mark(handle, OWNED);
+  }
+
+  /**
+   * {@link #own(long)} for a handle handed out through {@code tc} (the caller's thread cache, a context's
+   * pair, or a locked stripe), whose countdown picks the allocations the {@link LeakSampler} records.
+   */
+  public void own(ThreadCache tc, long handle) {
+    mark(handle, OWNED);
+    if (tc.sampleDue()) {
+      sample(tc, handle);
+    }
+  }
+
+  private void mark(long handle, byte mark) {
+    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = mark;
   }
 
   /** The side-table mark of an object the user holds. */
@@ -228,11 +243,11 @@ public final class SlabLayer {
    * countdown and, when sampling is on, records the allocation site. Cold: about one allocation in the
    * sampling interval comes here.
    */
-  public void sample(ThreadCache tc, long handle) {
+  private void sample(ThreadCache tc, long handle) {
     LeakSampler s = sampler;
     tc.rearmSample(s.nextCountdown());
     if (s.enabled()) {
-      table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = SAMPLED;
+      mark(handle, SAMPLED);
       s.record(handle);
     }
   }

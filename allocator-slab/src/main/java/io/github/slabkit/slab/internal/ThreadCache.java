@@ -34,8 +34,8 @@ public final class ThreadCache {
   long depotExchanges;
 
   /**
-   * Allocations until the next leak sample ({@link LeakSampler}); owner only. The allocating API class
-   * counts it down after marking an object owned and calls {@link SlabLayer#sample} when it reaches zero.
+   * Allocations until the next leak sample ({@link LeakSampler}); owner only. {@link SlabLayer#own(ThreadCache,
+   * long)} counts it down as it marks an object owned, and samples the object when it reaches zero.
    */
   private int sampleCountdown;
 
@@ -54,7 +54,7 @@ public final class ThreadCache {
   /**
    * Counts one allocation handed to the user toward the next leak sample; owner only.
    *
-   * @return whether this allocation is to be sampled ({@link SlabLayer#sample})
+   * @return whether this allocation is to be sampled
    */
   public boolean sampleDue() {
     return --sampleCountdown <= 0;
