@@ -98,6 +98,9 @@ public final class Reservation implements AutoCloseable {
 
   /**
    * Turns the checked mode (hold-and-wait detection, reserve double-free detection) on or off for the JVM.
+   * Another thread sees the change from its next synchronization with the caller on (its start, a lock, a
+   * queue hand-off): the pools' fast paths read the mode without a fence. Turn it on before starting the
+   * threads to be checked, or with {@code -Dslabkit.mempool.checked=true}.
    *
    * @param on whether to check
    */

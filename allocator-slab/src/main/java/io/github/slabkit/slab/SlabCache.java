@@ -106,7 +106,14 @@ public final class SlabCache implements ObjectAllocator {
   private final LeakSampler sampler;
   private final @Nullable ScheduledFuture<?> leakAgeCheck;
   private @Nullable ObjectName mbeanName;
+  /**
+   * Written with volatile semantics; the fast paths read it plainly through {@link #closedPlain()}. {@link
+   * #close()} must not race with other calls (its contract), so a call that follows the close in
+   * happens-before order sees the flag, and no fence is needed; a volatile read there would also stop the JIT
+   * from keeping the fields of one call for the next (an allocation followed by its free).
+   */
   private volatile boolean closed;
+
   private long leakedAtClose;
   private final int tag;
   private final HandleTags tags;
@@ -271,7 +278,7 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public long tryAllocate() {
-    if (closed) {
+    if (closedPlain()) {
       throw closedException("tryAllocate");
     }
     if (debugger != null) {
@@ -309,7 +316,7 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public long allocate() {
-    if (closed) {
+    if (closedPlain()) {
       throw closedException("allocate");
     }
     long h;
@@ -447,7 +454,7 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public void free(long handle) {
-    if (closed) {
+    if (closedPlain()) {
       throw closedException("free");
     }
     if (debugger != null) {
@@ -1129,5 +1136,25 @@ public final class SlabCache implements ObjectAllocator {
   @Override
   public String toString() {
     return "SlabCache[" + name + ", " + objectSize + " B objects]";
+  }
+
+  /**
+   * {@link #closed} read with plain semantics, for the fast paths (see the field's comment).
+   *
+   * @return whether closed, as far as this thread knows
+   */
+  boolean closedPlain() {
+    return (boolean) CLOSED.get(this);
+  }
+
+  // VarHandle mechanics
+  private static final java.lang.invoke.VarHandle CLOSED;
+
+  static {
+    try {
+      CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(SlabCache.class, "closed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 }

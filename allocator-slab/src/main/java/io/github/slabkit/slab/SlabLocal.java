@@ -307,7 +307,7 @@ public final class SlabLocal implements LocalAllocator {
 
   private void check(String op) {
     // One branch on the fast path; the cold method tells the cases apart.
-    if (Thread.currentThread() != owner || closed || cache.isClosed()) {
+    if (Thread.currentThread() != owner || closed || cache.closedPlain()) {
       throw misuse(op);
     }
   }

@@ -1,5 +1,7 @@
 package io.github.slabkit.mempool.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -27,7 +29,24 @@ import org.jspecify.annotations.Nullable;
  * Objects allocated while the mode was off are not tracked.
  */
 public final class HoldAndWaitCheck {
+  /**
+   * Written with volatile semantics by {@link #enable}, read with plain semantics by {@link #enabled()}: the
+   * fast paths read it on every allocation and free, and a volatile read there would stop the JIT from
+   * keeping one call's fields for the next. A thread sees a change at its next synchronization with the
+   * thread that made it (its start, a lock, a queue hand-off); the checks tolerate a mode turned on or off
+   * while objects are held (see {@link #took}).
+   */
   private static volatile boolean enabled = Boolean.getBoolean("slabkit.mempool.checked");
+
+  private static final VarHandle ENABLED;
+
+  static {
+    try {
+      ENABLED = MethodHandles.lookup().findStaticVarHandle(HoldAndWaitCheck.class, "enabled", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private static final ThreadLocal<Holdings> HOLDINGS = ThreadLocal.withInitial(Holdings::new);
 
@@ -123,7 +142,7 @@ public final class HoldAndWaitCheck {
    * @return whether it is on
    */
   public static boolean enabled() {
-    return enabled;
+    return (boolean) ENABLED.get();
   }
 
   /**
@@ -150,7 +169,7 @@ public final class HoldAndWaitCheck {
   }
 
   private static void check(MempoolCore[] pools, String operation, boolean objectsToo) {
-    if (!enabled) {
+    if (!enabled()) {
       return;
     }
     String v = HOLDINGS.get().violation(pools, operation, objectsToo);
@@ -174,7 +193,7 @@ public final class HoldAndWaitCheck {
    * @param h the handle
    */
   public static void took(MempoolCore pool, long h) {
-    if (!enabled) {
+    if (!enabled()) {
       return;
     }
     Holdings me = HOLDINGS.get();
@@ -193,7 +212,7 @@ public final class HoldAndWaitCheck {
    * @param h the handle
    */
   public static void disowned(MempoolCore pool, long h) {
-    if (!enabled) {
+    if (!enabled()) {
       return;
     }
     Holdings owner = pool.owners().remove(h);
@@ -220,7 +239,7 @@ public final class HoldAndWaitCheck {
    * @return what to pass to {@link #released} on close, or {@code null} when the mode is off
    */
   public static @Nullable Holdings acquired() {
-    if (!enabled) {
+    if (!enabled()) {
       return null;
     }
     Holdings me = HOLDINGS.get();

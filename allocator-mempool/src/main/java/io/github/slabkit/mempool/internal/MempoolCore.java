@@ -218,12 +218,14 @@ public final class MempoolCore {
   }
 
   /**
-   * Throws if the pool is closed.
+   * Throws if the pool is closed. Reads the flag with plain semantics: {@code close()} must not race with
+   * other calls (its contract), so a call ordered after the close by happens-before sees it; a volatile read
+   * on every allocation and free would stop the JIT from keeping one call's fields for the next.
    *
    * @param operation the attempted operation, for the message
    */
   public void checkOpen(String operation) {
-    if (closed) {
+    if ((boolean) CLOSED.get(this)) {
       throw new AllocatorClosedException(name, operation);
     }
   }
@@ -735,5 +737,16 @@ public final class MempoolCore {
         reserve.minNrOpaque(),
         reserve.waitersLocked(),
         liveObjects());
+  }
+
+  // VarHandle mechanics
+  private static final java.lang.invoke.VarHandle CLOSED;
+
+  static {
+    try {
+      CLOSED = java.lang.invoke.MethodHandles.lookup().findVarHandle(MempoolCore.class, "closed", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 }
