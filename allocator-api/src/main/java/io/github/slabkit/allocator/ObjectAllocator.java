@@ -105,6 +105,37 @@ public interface ObjectAllocator extends AutoCloseable {
   void checkHandle(long handle);
 
   /**
+   * Tells this allocator that an allocator built on top of it (a mempool's reserve) takes a live object back
+   * from its user and keeps it, instead of freeing it here. From then on the object counts as free for
+   * double-free detection: a {@link #free} or another {@code stash} of the handle is refused, as for an
+   * object freed here, until {@link #unstash} hands it out again. Without this, an object freed twice could
+   * sit in the reserve and in this allocator at once, and two callers would later get the same object. The
+   * object's memory stays allocated and usable by the caller of {@code stash}.
+   *
+   * <p>The default only validates the handle as {@link #checkHandle} does; allocators that detect double
+   * frees (a slab cache) override both methods. A caller pairs every successful {@code stash} with an {@link
+   * #unstash} before the object is handed out again or freed here. Thread safety and ordering are those of
+   * {@link #free}: the object must reach the next caller through a happens-before edge.
+   *
+   * @param handle a handle of this allocator, allocated and not yet freed or stashed
+   * @throws InvalidHandleException if the handle is {@code 0}, another allocator's, or detected to be free or
+   *     stashed already (a double free); nothing changes
+   * @throws AllocatorClosedException if the allocator is closed
+   */
+  default void stash(long handle) {
+    checkHandle(handle);
+  }
+
+  /**
+   * Undoes {@link #stash}: the object is handed out again by the allocator on top (or is about to be freed
+   * here), and counts as allocated once more. The default does nothing. The caller must hold a handle it
+   * stashed and has not unstashed; nothing else is checked.
+   *
+   * @param handle a handle the caller stashed
+   */
+  default void unstash(long handle) {}
+
+  /**
    * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, without blocking or reclaiming.
    *
    * @param dst where the handles are written

@@ -422,6 +422,32 @@ public final class Kmalloc implements AutoCloseable {
   }
 
   /**
+   * {@link ObjectAllocator#stash} for a size-class view: an object of a slab-backed class is stashed in its
+   * slab cache, so a later free or stash of it is refused as a double free until {@link #unstash}. A large
+   * object is only validated.
+   */
+  void stash(long handle) {
+    int c = HandleCodec.classOf(handle);
+    if (Integer.compareUnsigned(c, caches.length) < 0) {
+      try {
+        caches[c].stash(codec.slabHandle(c, handle));
+      } catch (InvalidHandleException e) {
+        throw refused(handle, e);
+      }
+      return;
+    }
+    checkHandle(handle);
+  }
+
+  /** Undoes {@link #stash}. */
+  void unstash(long handle) {
+    int c = HandleCodec.classOf(handle);
+    if (Integer.compareUnsigned(c, caches.length) < 0) {
+      caches[c].unstash(codec.slabHandle(c, handle));
+    }
+  }
+
+  /**
    * Frees {@code src[0..n)}.
    *
    * @param src the handles

@@ -76,6 +76,19 @@ final class SizeClassAllocator implements ObjectAllocator {
     kmalloc.free(handle);
   }
 
+  /** A small class's object is stashed in its slab cache (double-free detection); see {@link ObjectAllocator#stash}. */
+  @Override
+  public void stash(long handle) {
+    checkOpen("stash");
+    checkHandle(handle);
+    kmalloc.stash(handle);
+  }
+
+  @Override
+  public void unstash(long handle) {
+    kmalloc.unstash(handle);
+  }
+
   @Override
   public void freeBulk(long[] src, int n) {
     Allocators.checkBulk(src, n);

@@ -633,9 +633,15 @@ public final class Mempool implements ObjectAllocator {
    * memory and never needs any. Actions before this call happen-before the return of the allocation that
    * next hands the object out, on any thread.
    *
-   * <p>A double free is detected where the object goes: by the backing allocator (a slab cache detects it),
-   * or, for an object that refills the reserve, only in checked mode (a scan of the reserve). Undetected, it
-   * puts the object in the reserve twice and two callers later get the same object, as in the kernel.
+   * <p>A double free is refused when the backing allocator detects double frees, as a slab cache does,
+   * wherever either free would put the object: an object in the reserve is {@linkplain ObjectAllocator#stash
+   * stashed} in the backing allocator, which counts it as free until the reserve hands it out again. So an
+   * object is never in the reserve and the backing allocator at once, nor twice in the reserve. (Two frees
+   * racing on two threads without synchronization are a data race in the caller and may go undetected, as in
+   * the slab cache.) With a backing allocator that does not detect double frees, checked mode still finds a
+   * second free into the reserve by a scan of it; otherwise the object would sit in the reserve twice and two
+   * callers would later get it, as in the kernel. A refused free changes nothing, also in checked mode: whoever
+   * held the object still holds it there.
    *
    * @param handle a handle of this pool's backing allocator, allocated and not yet freed
    * @throws InvalidHandleException if the backing allocator refuses the handle (null, foreign, or a detected
@@ -647,8 +653,14 @@ public final class Mempool implements ObjectAllocator {
   @Override
   public void free(long handle) {
     // Ownership first: once the object is back in the pool another thread may take it and own it.
-    HoldAndWaitCheck.disowned(core, handle);
-    core.free(handle);
+    HoldAndWaitCheck.Holdings held = HoldAndWaitCheck.disownedForFree(core, handle);
+    try {
+      core.free(handle);
+    } catch (RuntimeException e) {
+      // refused (a double free, a foreign handle, a debug report that keeps the object): its holder keeps it
+      HoldAndWaitCheck.freeRefused(core, handle, held);
+      throw e;
+    }
   }
 
   /**

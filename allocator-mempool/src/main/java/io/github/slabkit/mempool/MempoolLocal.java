@@ -133,8 +133,14 @@ public final class MempoolLocal implements LocalAllocator {
   public void free(long handle) {
     check("free");
     // Ownership first: once the object is back in the pool another thread may take it and own it.
-    HoldAndWaitCheck.disowned(core, handle);
-    core.free(handle, backing, counters);
+    HoldAndWaitCheck.Holdings held = HoldAndWaitCheck.disownedForFree(core, handle);
+    try {
+      core.free(handle, backing, counters);
+    } catch (RuntimeException e) {
+      // refused (a double free, a foreign handle, a debug report that keeps the object): its holder keeps it
+      HoldAndWaitCheck.freeRefused(core, handle, held);
+      throw e;
+    }
   }
 
   /**

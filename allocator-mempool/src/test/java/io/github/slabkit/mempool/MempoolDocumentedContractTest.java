@@ -164,8 +164,8 @@ class MempoolDocumentedContractTest {
       long c = f.pool.tryAllocate(); // b again, from the backing
       long d = f.pool.tryAllocate(); // the backing is empty: from the reserve
       assertEquals(1, f.pool.reserveLevel());
-      // Below minNr the pool vets a handle with the backing's checkHandle before the reserve keeps it. (A
-      // double free into the reserve is detected only in checked mode, which MempoolReserveTest covers.)
+      // Below minNr the pool stashes a handle in the backing cache, which vets it, before the reserve keeps it
+      // (double frees into and out of the reserve: MempoolDoubleFreeTest).
       assertRefused(f.pool, 0L, foreign);
 
       f.pool.freeBulk(new long[] {a, c, d}, 3);

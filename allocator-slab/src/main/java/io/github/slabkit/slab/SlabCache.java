@@ -520,12 +520,64 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public void checkHandle(long handle) {
+    checkHandle(handle, "checkHandle");
+  }
+
+  private void checkHandle(long handle, String op) {
     if (closed) {
-      throw closedException("checkHandle");
+      throw closedException(op);
     }
     String why = layer.whyInvalid(handle);
     if (why != null) {
       throw new InvalidHandleException(name, handle, why);
+    }
+  }
+
+  /**
+   * Takes an object back from its user for an allocator built on this cache (a mempool's reserve) that keeps
+   * it instead of freeing it (see {@link ObjectAllocator#stash}). The object stays allocated in its slab, but
+   * the ownership side table marks it free: a later {@link #free} or {@code stash} of the handle is refused
+   * as a double free until {@link #unstash} hands it out again. One load and one compare, as {@code free}. In
+   * debug mode the debugger's exact checks apply instead (not {@code 0}, ours, not free in its slab); a
+   * stashed object then is not marked, and the layer on top detects a second stash itself.
+   *
+   * @param handle a handle this cache returned, not freed or stashed since
+   * @throws InvalidHandleException if {@code handle} is {@code 0}, another allocator's, names a slot or slab
+   *     this cache does not have, or is free or stashed already (a double free); nothing changes, except that
+   *     a refused double free counts in {@link SlabStatistics#doubleFrees()}
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code stash})
+   */
+  @Override
+  public void stash(long handle) {
+    if (closed) {
+      throw closedException("stash");
+    }
+    if (debugger != null) {
+      try {
+        debugger.checkAllocated(handle);
+      } catch (InvalidHandleException e) {
+        if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
+          refusedDoubleFrees.incrementAndGet();
+        }
+        throw e;
+      }
+      return;
+    }
+    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
+      throw refused(handle);
+    }
+  }
+
+  /**
+   * Undoes {@link #stash}: marks the object handed out again, so that its next free is accepted. Never
+   * throws; the caller must hold a handle it stashed (nothing else is checked).
+   *
+   * @param handle a handle the caller stashed and has not unstashed
+   */
+  @Override
+  public void unstash(long handle) {
+    if (debugger == null) {
+      layer.own(handle);
     }
   }
 
@@ -545,11 +597,11 @@ public final class SlabCache implements ObjectAllocator {
    *     slots then hold no handle the caller owns)
    * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}; checked
    *     before the cache is
-   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code tryAllocateBulk})
    */
   @Override
   public boolean tryAllocateBulk(long[] dst, int n) {
-    return bulk(dst, n, SlabLayer.NOWAIT);
+    return bulk(dst, n, SlabLayer.NOWAIT, "tryAllocateBulk");
   }
 
   /**
@@ -571,15 +623,19 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public void allocateBulk(long[] dst, int n) {
-    if (!bulk(dst, n, SlabLayer.BLOCKING)) {
+    allocateBulk(dst, n, "allocateBulk");
+  }
+
+  private void allocateBulk(long[] dst, int n, String op) {
+    if (!bulk(dst, n, SlabLayer.BLOCKING, op)) {
       throw failure(n + " objects of " + objectSize + " B in bulk (all or nothing)");
     }
   }
 
-  private boolean bulk(long[] dst, int n, int mode) {
+  private boolean bulk(long[] dst, int n, int mode, String op) {
     Allocators.checkBulk(dst, n);
     if (closed) {
-      throw closedException("allocateBulk");
+      throw closedException(op);
     }
     if (n == 0) {
       return true;
@@ -636,11 +692,15 @@ public final class SlabCache implements ObjectAllocator {
    * @throws IllegalArgumentException if {@code n} is negative or larger than {@code src.length}
    * @throws InvalidHandleException as {@link #free(long)}; the handles before the bad one are freed, and the
    *     bad one and those after it are not
-   * @throws AllocatorClosedException if the cache is closed and {@code n > 0} (the message names {@code free})
+   * @throws AllocatorClosedException if the cache is closed, also for {@code n == 0} (the message names {@code
+   *     freeBulk})
    */
   @Override
   public void freeBulk(long[] src, int n) {
     Allocators.checkBulk(src, n);
+    if (closed) {
+      throw closedException("freeBulk");
+    }
     for (int i = 0; i < n; i++) {
       free(src[i]);
     }
@@ -654,11 +714,11 @@ public final class SlabCache implements ObjectAllocator {
    * @return the sheaf; close it to return what was not taken
    * @throws AllocationFailedException if {@code n} objects could not be had; nothing is held then
    * @throws IllegalArgumentException if {@code n < 1}
-   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code prefill})
    */
   public Sheaf prefill(int n) {
     long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
-    allocateBulk(handles, n);
+    allocateBulk(handles, n, "prefill");
     return new Sheaf(this, handles);
   }
 
@@ -668,11 +728,11 @@ public final class SlabCache implements ObjectAllocator {
    * @param n the guaranteed number of allocations, at least 1
    * @return the sheaf, or {@code null} if {@code n} objects are not at hand
    * @throws IllegalArgumentException if {@code n < 1}
-   * @throws AllocatorClosedException if the cache is closed (the message names {@code allocateBulk})
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code tryPrefill})
    */
   public @Nullable Sheaf tryPrefill(int n) {
     long[] handles = new long[Allocators.checkPositive("sheaf size", n)];
-    return tryAllocateBulk(handles, n) ? new Sheaf(this, handles) : null;
+    return bulk(handles, n, SlabLayer.NOWAIT, "tryPrefill") ? new Sheaf(this, handles) : null;
   }
 
   // ---------------------------------------------------------------- access
@@ -680,17 +740,18 @@ public final class SlabCache implements ObjectAllocator {
   /**
    * Returns the segment of the slab that holds the object, for layout {@code VarHandle}s together with
    * {@link #offset(long)}. This is the zero-garbage access path: a few dependent loads from the slab index
-   * the handle names, with no allocation. It checks neither the tag, nor liveness, nor whether the cache is
-   * closed. Its only check is that a slab exists at that index now. So {@code 0}, another cache's handle or a
-   * freed handle can resolve to a segment of this cache, whichever slab sits at that index. Validate
-   * untrusted handles with {@link #checkHandle(long)} or use {@link #segment(long)}. The segment covers the
+   * the handle names, with no allocation. It checks two things: that the handle carries this cache's tag
+   * (so {@code 0} and another allocator's handles throw), and that a slab exists at that index now. It checks
+   * neither liveness nor whether the cache is closed: a freed handle, or a forged one with this cache's tag,
+   * resolves to whichever slab sits at that index. Validate untrusted handles with {@link #checkHandle(long)}
+   * or use {@link #segment(long)}. The segment covers the
    * whole slab; writing outside {@code [offset(h), offset(h) + objectSize())} corrupts other objects. After
    * {@link #close()} the slabs of leaked objects are kept, so their handles still resolve.
    *
    * @param handle a live handle of this cache
    * @return the slab's segment
-   * @throws InvalidHandleException if no slab of this cache exists at the index the handle names (released,
-   *     or never allocated)
+   * @throws InvalidHandleException if the handle is {@code 0} or another allocator's, or if no slab of this
+   *     cache exists at the index it names (released, or never allocated)
    */
   @Override
   public MemorySegment memory(long handle) {
@@ -719,11 +780,11 @@ public final class SlabCache implements ObjectAllocator {
    * @param handle a live handle of this cache
    * @return a segment of {@link #objectSize()} bytes
    * @throws InvalidHandleException as {@link #checkHandle}
-   * @throws AllocatorClosedException if the cache is closed (the message names {@code checkHandle})
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code segment})
    */
   @Override
   public MemorySegment segment(long handle) {
-    checkHandle(handle);
+    checkHandle(handle, "segment");
     return layer.memoryOf(handle).asSlice(layer.offsetOf(handle), objectSize);
   }
 

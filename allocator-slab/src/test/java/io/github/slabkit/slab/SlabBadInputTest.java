@@ -54,6 +54,24 @@ class SlabBadInputTest {
     }
   }
 
+  /** memory(h) checks the tag: 0 and another cache's handle throw instead of resolving to a slab of ours. */
+  @Test
+  void memoryOfZeroOrAForeignHandleThrows() {
+    try (SlabCache a = small("mem-a");
+        SlabCache b = small("mem-b")) {
+      long ha = a.allocate(); // slab 0 of a exists: an unchecked lookup would resolve 0 and b's handle to it
+      long hb = b.allocate();
+      InvalidHandleException zero = assertThrows(InvalidHandleException.class, () -> a.memory(0));
+      assertTrue(zero.getMessage().contains("mem-a") && zero.getMessage().contains("null handle"),
+          zero.getMessage());
+      InvalidHandleException foreign = assertThrows(InvalidHandleException.class, () -> a.memory(hb));
+      assertTrue(foreign.getMessage().contains("another allocator"), foreign.getMessage());
+      assertEquals(a.memory(ha).address(), a.memory(ha).address()); // a live handle of ours still resolves
+      a.free(ha);
+      b.free(hb);
+    }
+  }
+
   @Test
   void doubleFreeInARowIsRefused() {
     try (SlabCache c = small("df")) {

@@ -300,13 +300,16 @@ class SlabCacheDocumentedContractTest {
       new Op("tryAllocate", () -> c.tryAllocate(1, TimeUnit.SECONDS)),
       new Op("free", () -> c.free(h)),
       new Op("free", () -> c.free(0)),
-      new Op("free", () -> c.freeBulk(new long[] {h}, 1)),
+      new Op("freeBulk", () -> c.freeBulk(new long[] {h}, 1)),
+      new Op("freeBulk", () -> c.freeBulk(new long[0], 0)),
       new Op("checkHandle", () -> c.checkHandle(h)),
-      new Op("checkHandle", () -> c.segment(h)),
+      new Op("segment", () -> c.segment(h)),
       new Op("allocateBulk", () -> c.allocateBulk(new long[1], 1)),
-      new Op("allocateBulk", () -> c.tryAllocateBulk(new long[1], 1)),
-      new Op("allocateBulk", () -> c.prefill(1)),
-      new Op("allocateBulk", () -> c.tryPrefill(1)),
+      new Op("allocateBulk", () -> c.allocateBulk(new long[0], 0)),
+      new Op("tryAllocateBulk", () -> c.tryAllocateBulk(new long[1], 1)),
+      new Op("tryAllocateBulk", () -> c.tryAllocateBulk(new long[0], 0)),
+      new Op("prefill", () -> c.prefill(1)),
+      new Op("tryPrefill", () -> c.tryPrefill(1)),
       new Op("local", c::local),
     };
     for (Op op : ops) {
@@ -320,7 +323,6 @@ class SlabCacheDocumentedContractTest {
     assertEquals(0, c.shrink());
     assertEquals(0, c.trim());
     assertNotEquals(0, h);
-    c.freeBulk(new long[0], 0); // nothing to free: no exception
     c.close();
     assertTrue(c.isClosed());
   }

@@ -33,6 +33,17 @@ final class HandleOwners {
     }
   }
 
+  /** Maps {@code h} to {@code v} unless it is mapped already; returns the current holder or null. */
+  synchronized HoldAndWaitCheck.@Nullable Holdings putIfAbsent(long h, HoldAndWaitCheck.Holdings v) {
+    int mask = keys.length - 1;
+    for (int i = slot(h, mask); keys[i] != 0; i = (i + 1) & mask) {
+      if (keys[i] == h) {
+        return values[i];
+      }
+    }
+    return put(h, v);
+  }
+
   synchronized HoldAndWaitCheck.@Nullable Holdings remove(long h) {
     int mask = keys.length - 1;
     for (int i = slot(h, mask); keys[i] != 0; i = (i + 1) & mask) {

@@ -212,12 +212,43 @@ public final class HoldAndWaitCheck {
    * @param h the handle
    */
   public static void disowned(MempoolCore pool, long h) {
+    disownedForFree(pool, h);
+  }
+
+  /**
+   * {@link #disowned} before a free that may still be refused: returns the holder it removed, for {@link
+   * #freeRefused} to put back.
+   *
+   * @param pool the pool
+   * @param h the handle
+   * @return the thread's holdings that held {@code h}, or null (mode off, or not tracked)
+   */
+  public static @Nullable Holdings disownedForFree(MempoolCore pool, long h) {
     if (!enabled()) {
-      return;
+      return null;
     }
     Holdings owner = pool.owners().remove(h);
     if (owner != null) {
       owner.removeObject(pool);
+    }
+    return owner;
+  }
+
+  /**
+   * Undoes {@link #disownedForFree} after the free was refused (a double free, a foreign handle): whoever
+   * held the object still holds it. A double free of an object another thread took since is the case that
+   * matters: without this, its new holder would vanish from the bookkeeping.
+   *
+   * @param pool the pool
+   * @param h the handle
+   * @param owner what {@link #disownedForFree} returned
+   */
+  public static void freeRefused(MempoolCore pool, long h, @Nullable Holdings owner) {
+    if (owner == null) {
+      return;
+    }
+    if (pool.owners().putIfAbsent(h, owner) == null) {
+      owner.addObject(pool);
     }
   }
 

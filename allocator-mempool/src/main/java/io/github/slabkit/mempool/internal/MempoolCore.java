@@ -113,12 +113,14 @@ public final class MempoolCore {
       f.initCause(e);
       throw f;
     }
-    if (poison) {
-      for (long h : slots) {
+    for (long h : slots) {
+      backing.stash(h); // fresh objects: the reserve's own from now on (see Reserve#backing)
+      if (poison) {
         ReservePoison.poison(backing, h);
       }
     }
-    return new MempoolCore(name, backing, new Reserve(slots, headroom), waitTimeoutNanos, poison, queue, order);
+    return new MempoolCore(
+        name, backing, new Reserve(backing, slots, headroom), waitTimeoutNanos, poison, queue, order);
   }
 
   /**
@@ -377,8 +379,10 @@ public final class MempoolCore {
       if (h == ObjectAllocator.NO_HANDLE) {
         return;
       }
+      backing.stash(h); // a fresh object: cannot be refused
       enteringReserve(h);
       if (reserve.put(h, false) == Reserve.NOT_KEPT) {
+        backing.unstash(h);
         backing.free(h);
         return;
       }
@@ -451,10 +455,14 @@ public final class MempoolCore {
     cell.addFree();
   }
 
-  /** The reserve looked below minNr: check the handle, then keep it if the reserve still has room. */
+  /**
+   * The reserve looked below minNr: stash the handle in the backing allocator (which validates it and, for a
+   * slab cache, refuses a double free, also of an object that sits in the reserve), then keep it if the
+   * reserve still has room; if not, unstash it for the backing allocator's free.
+   */
   private boolean refillWith(long h) {
     try {
-      backing.checkHandle(h);
+      backing.stash(h);
     } catch (InvalidHandleException e) {
       throw refused(h, e);
     }
@@ -463,13 +471,18 @@ public final class MempoolCore {
     try {
       r = reserve.put(h, HoldAndWaitCheck.enabled());
     } catch (IllegalArgumentException e) {
+      // checked mode found h in the reserve (a backing allocator that cannot detect it let it through)
       throw new InvalidHandleException(
           name, h, "is already in the mempool's reserve: double free (detected in checked mode)");
     }
     if (r == Reserve.KEPT_WAKE) {
       queue.grantWaiters();
     }
-    return r != Reserve.NOT_KEPT;
+    if (r == Reserve.NOT_KEPT) {
+      backing.unstash(h);
+      return false;
+    }
+    return true;
   }
 
   private InvalidHandleException refused(long h, InvalidHandleException cause) {

@@ -51,6 +51,15 @@ import org.jspecify.annotations.Nullable;
  * monitor, and read under this monitor.
  */
 final class Reserve {
+  /**
+   * The backing allocator, which counts the objects here as free for double-free detection ({@link
+   * ObjectAllocator#stash}): whoever puts an object here has stashed it, and every way out of here ({@link
+   * #takeOne}, {@link #takeExactly}, {@link #resize}, {@link #close}) unstashes it, under the monitor, before
+   * anyone else can see it. So a second free of an object that sits here is refused by the backing
+   * allocator instead of placing the object in two places.
+   */
+  private final ObjectAllocator backing;
+
   private long[] slots;
   /** Objects in the reserve. Written under the monitor with opaque stores; read unlocked with opaque loads. */
   private int level;
@@ -72,7 +81,13 @@ final class Reserve {
   private boolean claimReclaiming;
   private long claimUntil;
 
-  Reserve(long[] filled, int headroom) {
+  /**
+   * @param backing the backing allocator
+   * @param filled the objects of a full reserve, each stashed in {@code backing}
+   * @param headroom the last objects that only reclaiming requests may take
+   */
+  Reserve(ObjectAllocator backing, long[] filled, int headroom) {
+    this.backing = backing;
     this.slots = filled;
     this.level = filled.length;
     this.minNr = filled.length;
@@ -146,6 +161,7 @@ final class Reserve {
     slots[n] = ObjectAllocator.NO_HANDLE;
     LEVEL.setOpaque(this, n);
     takes++;
+    backing.unstash(h);
     return h;
   }
 
@@ -163,6 +179,9 @@ final class Reserve {
     int c = level - n;
     System.arraycopy(slots, c, dst, off, n);
     Arrays.fill(slots, c, c + n, ObjectAllocator.NO_HANDLE);
+    for (int i = off; i < off + n; i++) {
+      backing.unstash(dst[i]);
+    }
     LEVEL.setOpaque(this, c);
     takes += n;
     return true;
@@ -178,7 +197,8 @@ final class Reserve {
   static final int KEPT_WAKE = 2;
 
   /**
-   * Keeps {@code h} if the reserve is below {@code minNr} and open.
+   * Keeps {@code h}, which the caller has {@linkplain ObjectAllocator#stash stashed}, if the reserve is below
+   * {@code minNr} and open; if not kept, the caller unstashes it.
    *
    * @param checkDuplicate whether to scan for {@code h} first (checked mode: a double free into the reserve)
    * @return {@link #NOT_KEPT}, {@link #KEPT} or {@link #KEPT_WAKE}
@@ -203,7 +223,9 @@ final class Reserve {
 
   /**
    * Keeps a prefix of the non-zero handles of {@code hs[from..to)} while the reserve is below {@code minNr},
-   * zeroing each slot it keeps.
+   * zeroing each slot it keeps. It {@linkplain ObjectAllocator#stash stashes} each object it keeps (they are
+   * the pool's own, from a reservation, not the user's); one the backing allocator refuses stops the loop
+   * and stays in its slot, for the caller's free to report.
    *
    * @return {@code kept << 1 | (waiters != 0 ? 1 : 0)}
    */
@@ -213,6 +235,11 @@ final class Reserve {
     for (int i = from; i < to && c < minNr && !closed; i++) {
       long h = hs[i];
       if (h != ObjectAllocator.NO_HANDLE) {
+        try {
+          backing.stash(h);
+        } catch (RuntimeException e) {
+          break;
+        }
         slots[c++] = h;
         hs[i] = ObjectAllocator.NO_HANDLE;
         kept++;
@@ -277,6 +304,9 @@ final class Reserve {
     int surplus = Math.max(0, c - newMinNr);
     long[] out = Arrays.copyOfRange(slots, c - surplus, c);
     Arrays.fill(slots, c - surplus, c, ObjectAllocator.NO_HANDLE);
+    for (long h : out) {
+      backing.unstash(h);
+    }
     LEVEL.setOpaque(this, c - surplus);
     MIN_NR.setOpaque(this, newMinNr);
     return out;
@@ -287,6 +317,9 @@ final class Reserve {
     closed = true;
     long[] out = Arrays.copyOf(slots, level);
     Arrays.fill(slots, ObjectAllocator.NO_HANDLE);
+    for (long h : out) {
+      backing.unstash(h);
+    }
     LEVEL.setOpaque(this, 0);
     return out;
   }

@@ -170,18 +170,7 @@ public final class SlabDebugger {
    */
   public void free(long h) {
     synchronized (this) {
-      String why = layer.whyInvalid(h);
-      if (why != null) {
-        String r =
-            report(h, Long.MIN_VALUE, "invalid free", "handle 0x" + Long.toHexString(h) + " " + why, null, false);
-        throw new InvalidHandleException(name, h, why + " [" + firstLine(r) + "]");
-      }
-      if (layer.isFreeInSlab(h)) {
-        String r =
-            report(h, Long.MIN_VALUE, "double free", "the object is already free", freeSites.get(h), false);
-        throw new InvalidHandleException(
-            name, h, "was freed twice (double free); it is already free and was not freed again\n" + r);
-      }
+      refuseUnlessAllocated(h);
       MemorySegment seg = layer.memoryOf(h);
       long off = layer.offsetOf(h);
       if (left + right > 0) {
@@ -195,6 +184,30 @@ public final class SlabDebugger {
       }
       long[] one = {h};
       layer.giveBack(one, 1);
+    }
+  }
+
+  /**
+   * The checks of {@link #free} without the free: the handle names an allocated object of this cache.
+   * Reports and refuses a foreign handle or a free object as {@code free} does.
+   */
+  public void checkAllocated(long h) {
+    synchronized (this) {
+      refuseUnlessAllocated(h);
+    }
+  }
+
+  private void refuseUnlessAllocated(long h) {
+    String why = layer.whyInvalid(h);
+    if (why != null) {
+      String r =
+          report(h, Long.MIN_VALUE, "invalid free", "handle 0x" + Long.toHexString(h) + " " + why, null, false);
+      throw new InvalidHandleException(name, h, why + " [" + firstLine(r) + "]");
+    }
+    if (layer.isFreeInSlab(h)) {
+      String r = report(h, Long.MIN_VALUE, "double free", "the object is already free", freeSites.get(h), false);
+      throw new InvalidHandleException(
+          name, h, "was freed twice (double free); it is already free and was not freed again\n" + r);
     }
   }
 

@@ -60,6 +60,8 @@ public final class SlabLayer {
 
   static final int SLOT_BITS = 24;
   static final int INDEX_BITS = 24;
+  /** The bits of a handle above slot and slab index: the cache's tag. */
+  private static final long TAG_FIELD = -1L << (SLOT_BITS + INDEX_BITS);
   static final long SLOT_MASK = (1L << SLOT_BITS) - 1;
   static final int MAX_SLABS = 1 << INDEX_BITS;
 
@@ -168,15 +170,16 @@ public final class SlabLayer {
   }
 
   /**
-   * The segment of a handle; the fast path of {@code memory(h)}. A handle whose slab does not exist (released,
-   * never allocated, forged) throws {@link InvalidHandleException}: the one extra branch is the null check
-   * the JIT would otherwise make implicitly.
+   * The segment of a handle; the fast path of {@code memory(h)}. A handle without this layer's tag ({@code 0},
+   * another allocator's) or whose slab does not exist (released, never allocated) throws {@link
+   * InvalidHandleException}: a mask and a compare besides the null check the JIT would otherwise make
+   * implicitly.
    */
   public MemorySegment memoryOf(long handle) {
     int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
     @Nullable MemorySegment[] segments = table.segments;
     MemorySegment s = index < segments.length ? segments[index] : null;
-    if (s == null) {
+    if (s == null || (handle & TAG_FIELD) != tag) {
       throw new InvalidHandleException(name, handle, whyNoSegment(handle));
     }
     return s;
