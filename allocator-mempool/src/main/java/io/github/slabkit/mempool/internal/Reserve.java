@@ -46,6 +46,10 @@ import org.jspecify.annotations.Nullable;
  *       both fences compile to nothing but forbid the compiler to reorder. jcstress proves the pair
  *       ({@code MempoolRacyPublicationFreeTest}).
  * </ul>
+ * The same fence pair covers the backing allocator's double-free mark, which {@link #takeOne} clears
+ * ({@code unstash}) before the store-store fence and a free reads after the load-load fence: a thread that
+ * got the handle through a race never finds the object still marked as stashed and refuses it as a double
+ * free ({@code MempoolRacyPublicationFreeTest} fails with an exception if it does).
  * The re-check under the monitor makes the decision exact; the unlocked test only spares the monitor when
  * the reserve is full. Claims, {@code waiters} and {@code closed} are written under the queue lock and this
  * monitor, and read under this monitor.
