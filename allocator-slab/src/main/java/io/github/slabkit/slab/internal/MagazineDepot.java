@@ -262,8 +262,8 @@ public final class MagazineDepot {
         full.count = 0;
         empties.offer(full);
       }
-    } else {
-      long[] one = new long[1];
+    } else if ((h = layer.takeOneIfFree()) == 0) {
+      long[] one = new long[1]; // the growing path: a new slab costs far more than this array
       if (layer.take(one, 0, 1, true, mode, timeoutNanos) == 0) {
         failures.incrementAndGet();
         return 0;
@@ -276,8 +276,7 @@ public final class MagazineDepot {
 
   /** Free straight into the slab layer, for a virtual thread that found its stripes busy. */
   public void freeDirect(long handle) {
-    long[] one = {handle};
-    layer.giveBack(one, 1);
+    layer.giveBackOne(handle);
     directFrees.incrementAndGet();
   }
 

@@ -572,18 +572,7 @@ public final class SlabLayer {
     lock.lock();
     try {
       for (int i = 0; i < n; i++) {
-        long h = src[i];
-        Slab s = slabAt(h);
-        if (s == null || (h & SLOT_MASK) >= s.objects) {
-          badHandles++;
-          continue;
-        }
-        if (!s.returnSlot((int) (h & SLOT_MASK))) {
-          doubleFrees++;
-          continue;
-        }
-        inUse--;
-        relist(s);
+        returnLocked(src[i]);
       }
       if (emptyCount > maxEmptySlabs) {
         release = unlinkEmpty(emptyCount - maxEmptySlabs);
@@ -591,6 +580,62 @@ public final class SlabLayer {
     } finally {
       lock.unlock();
     }
+    return afterGiveBack(release, n);
+  }
+
+  /** {@link #giveBack} of one handle, without an array (a virtual thread's free when its stripes are busy). */
+  public long giveBackOne(long h) {
+    List<Slab> release = null;
+    lock.lock();
+    try {
+      returnLocked(h);
+      if (emptyCount > maxEmptySlabs) {
+        release = unlinkEmpty(emptyCount - maxEmptySlabs);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return afterGiveBack(release, 1);
+  }
+
+  /**
+   * Takes one free object from the slab lists, without growing and without an array; 0 if the lists have
+   * none (the caller then takes the growing path, {@link #take}).
+   */
+  public long takeOneIfFree() {
+    lock.lock();
+    try {
+      Slab s = partial;
+      if (s == null) {
+        s = empty;
+        if (s == null) {
+          return 0;
+        }
+      }
+      long h = handle(s, s.takeSlot());
+      relist(s);
+      inUse++;
+      return h;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void returnLocked(long h) {
+    Slab s = slabAt(h);
+    if (s == null || (h & SLOT_MASK) >= s.objects) {
+      badHandles++;
+      return;
+    }
+    if (!s.returnSlot((int) (h & SLOT_MASK))) {
+      doubleFrees++;
+      return;
+    }
+    inUse--;
+    relist(s);
+  }
+
+  private long afterGiveBack(@Nullable List<Slab> release, int n) {
     long released = release != null ? releaseAll(release) : 0;
     if (n > 0 && budget.waitingThreads() > 0) {
       // A grower of this cache may be waiting for memory that these objects make unnecessary (see charge);
