@@ -61,9 +61,24 @@ public final class LeakSampler {
    * @param handle the object
    * @param allocatedNanos {@link System#nanoTime()} at the allocation
    * @param thread the allocating thread's name
-   * @param frames the allocation site, the caller of the cache first
+   * @param stack the allocation site as the walker saw it, the caller of the cache first. Kept as stack
+   *     frames: turning them into {@link StackTraceElement}s (class, method, file and line) is most of a
+   *     sample's cost, and only a reported object needs it ({@link #frames()})
    */
-  public record Site(long handle, long allocatedNanos, String thread, List<StackTraceElement> frames) {
+  public record Site(long handle, long allocatedNanos, String thread, List<StackWalker.StackFrame> stack) {
+    /**
+     * The allocation site, resolved now.
+     *
+     * @return the frames, the caller of the cache first
+     */
+    public List<StackTraceElement> frames() {
+      List<StackTraceElement> out = new ArrayList<>(stack.size());
+      for (StackWalker.StackFrame f : stack) {
+        out.add(f.toStackTraceElement());
+      }
+      return out;
+    }
+
     /**
      * The site as indented {@code at} lines.
      *
@@ -71,7 +86,7 @@ public final class LeakSampler {
      */
     public String framesText() {
       StringBuilder sb = new StringBuilder();
-      for (StackTraceElement f : frames) {
+      for (StackTraceElement f : frames()) {
         sb.append("    at ").append(f).append('\n');
       }
       return sb.toString();
@@ -134,13 +149,8 @@ public final class LeakSampler {
    * @param handle the object, already marked sampled
    */
   void record(long handle) {
-    List<StackTraceElement> frames =
-        WALKER.walk(
-            s ->
-                s.dropWhile(LeakSampler::ours)
-                    .limit(MAX_FRAMES)
-                    .map(StackWalker.StackFrame::toStackTraceElement)
-                    .toList());
+    List<StackWalker.StackFrame> frames =
+        WALKER.walk(s -> s.dropWhile(LeakSampler::ours).limit(MAX_FRAMES).toList());
     live.put(handle, new Site(handle, System.nanoTime(), Thread.currentThread().getName(), frames));
     sampled.incrementAndGet();
   }
