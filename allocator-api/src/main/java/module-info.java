@@ -5,8 +5,13 @@
  * statistics snapshot.
  */
 @org.jspecify.annotations.NullMarked
+@SuppressWarnings("module") // the modules of the qualified export are built after this one
 module io.github.slabkit.allocator {
   requires transitive org.jspecify;
 
   exports io.github.slabkit.allocator;
+  // Implementation shared by the library's modules; not API.
+  exports io.github.slabkit.allocator.internal to
+      io.github.slabkit.slab,
+      io.github.slabkit.mempool;
 }

@@ -76,6 +76,14 @@ class JfrCatalogTest {
         events.stream().filter(e -> e.getEventType().getName().endsWith("MempoolWait")).findFirst().orElseThrow();
     assertTrue(wait.getLong("waitNanos") > 0, wait.toString());
     assertTrue(wait.getDuration().isZero(), "the catalog says waits are not timed events: " + wait);
+    // The events whose stack starts in the library name the application's frame that called it.
+    for (String name : List.of("AllocationFailure", "SlabDebugReport", "MempoolWait", "MempoolDebugReport")) {
+      RecordedEvent e =
+          events.stream().filter(x -> x.getEventType().getName().endsWith("." + name)).findFirst().orElseThrow();
+      assertTrue(
+          e.getString("caller").startsWith(JfrCatalogTest.class.getName() + "."),
+          name + "'s caller must be this test's frame: " + e.getString("caller"));
+    }
     // The debug reports went to the loggers too (captured here instead of printed).
     assertTrue(logged.stream().anyMatch(m -> m.startsWith("BUG jfr-debug:")), logged.toString());
     assertTrue(logged.stream().anyMatch(m -> m.startsWith("BUG jfr-pool:")), logged.toString());

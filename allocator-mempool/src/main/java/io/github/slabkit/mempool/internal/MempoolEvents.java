@@ -1,5 +1,6 @@
 package io.github.slabkit.mempool.internal;
 
+import io.github.slabkit.allocator.internal.Callers;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -38,6 +39,11 @@ public final class MempoolEvents {
   @Category({"Slabkit", "Mempool"})
   @Description("A mempool allocation or reservation waited for objects")
   static final class Wait extends Event {
+    @Label("Caller")
+    @Description(
+        "The first frame outside Slabkit: the application's call (the event's stack starts inside the"
+            + " library)")
+    String caller = "";
     @Label("Pool") String pool = "";
     @Label("Wait") @Timespan(Timespan.NANOSECONDS) long waitNanos;
   }
@@ -48,6 +54,11 @@ public final class MempoolEvents {
   @Category({"Slabkit", "Mempool"})
   @Description("A multi-pool reservation waited to be granted")
   static final class ReservationWait extends Event {
+    @Label("Caller")
+    @Description(
+        "The first frame outside Slabkit: the application's call (the event's stack starts inside the"
+            + " library)")
+    String caller = "";
     @Label("Pools") String pools = "";
     @Label("Objects") int objects;
     @Label("Wait") @Timespan(Timespan.NANOSECONDS) long waitNanos;
@@ -59,6 +70,11 @@ public final class MempoolEvents {
   @Category({"Slabkit", "Mempool"})
   @Description("A reserved element's poison was overwritten while it sat in the reserve")
   static final class DebugReport extends Event {
+    @Label("Caller")
+    @Description(
+        "The first frame outside Slabkit: the application's call (the event's stack starts inside the"
+            + " library)")
+    String caller = "";
     @Label("Pool") String pool = "";
     @Label("Handle") long handle;
     @Label("Bad Offset") long badOffset;
@@ -87,6 +103,7 @@ public final class MempoolEvents {
     if (e.shouldCommit()) {
       e.pool = pool;
       e.waitNanos = nanos;
+      e.caller = Callers.first();
       e.commit();
     }
   }
@@ -107,6 +124,7 @@ public final class MempoolEvents {
       e.pools = pools.toString();
       e.objects = objects;
       e.waitNanos = nanos;
+      e.caller = Callers.first();
       e.commit();
     }
   }
@@ -121,6 +139,7 @@ public final class MempoolEvents {
       e.pool = pool;
       e.handle = handle;
       e.badOffset = badOffset;
+      e.caller = Callers.first();
       e.commit();
     }
   }

@@ -1,5 +1,6 @@
 package io.github.slabkit.slab.internal;
 
+import io.github.slabkit.allocator.internal.Callers;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -53,6 +54,11 @@ public final class SlabEvents {
   @Category({"Slabkit", "Slab"})
   @Description("An allocation returned 0 or threw because the memory budget was exhausted")
   static final class Failure extends Event {
+    @Label("Caller")
+    @Description(
+        "The first frame outside Slabkit: the application's call (the event's stack starts inside the"
+            + " library)")
+    String caller = "";
     @Label("Cache") String cache = "";
     @Label("Mode") String mode = "";
     @Label("Budget Used") long budgetUsed;
@@ -65,6 +71,11 @@ public final class SlabEvents {
   @Category({"Slabkit", "Slab"})
   @Description("Slab debugging found corruption, a double free, a foreign handle or a leak")
   static final class DebugReport extends Event {
+    @Label("Caller")
+    @Description(
+        "The first frame outside Slabkit: the application's call (the event's stack starts inside the"
+            + " library)")
+    String caller = "";
     @Label("Cache") String cache = "";
     @Label("What") String what = "";
     @Label("Handle") long handle;
@@ -107,6 +118,7 @@ public final class SlabEvents {
       e.mode = mode;
       e.budgetUsed = used;
       e.budgetLimit = limit;
+      e.caller = Callers.first();
       e.commit();
     }
   }
@@ -155,6 +167,7 @@ public final class SlabEvents {
       e.what = what;
       e.handle = handle;
       e.badOffset = badOffset;
+      e.caller = Callers.first();
       e.commit();
     }
   }

@@ -1,0 +1,3 @@
+/** Slabkit implementation shared by the library modules; not API. */
+@org.jspecify.annotations.NullMarked
+package io.github.slabkit.allocator.internal;
