@@ -46,6 +46,34 @@ class BTreeMemoryTest {
     }
   }
 
+  /**
+   * An emptied tree keeps its root leaf, so lock+unlock in an empty tree takes no node, from the pool or
+   * from the spares, and frees none: the spares and the live objects stay the same while the range is locked.
+   */
+  @Test
+  void lockUnlockInAnEmptyTreeTakesNoNode() {
+    try (ExtentTree tree = ExtentTree.builder("empty").bTree().build()) {
+      tree.set(100, 199, DIRTY);
+      tree.clear(100, 199, DIRTY); // the tree is empty again, and has had a root leaf
+      Mempool pool = tree.mempool();
+      assertTrue(pool != null);
+      long live = pool.mempoolStatistics().liveObjects();
+      int spares = tree.statistics().spareStates();
+      long fromPool = tree.statistics().poolAllocations();
+      for (int i = 0; i < 100; i++) {
+        tree.lock(1000L * i, 1000L * i + 511);
+        assertEquals(spares, tree.statistics().spareStates(), "the lock took no spare node");
+        assertEquals(live, pool.mempoolStatistics().liveObjects(), "the lock took no node from the pool");
+        tree.unlock(1000L * i, 1000L * i + 511);
+        assertEquals(spares, tree.statistics().spareStates(), "the unlock freed no node into the spares");
+        assertEquals(live, pool.mempoolStatistics().liveObjects(), "the unlock freed no node");
+      }
+      assertEquals(fromPool, tree.statistics().poolAllocations());
+      assertEquals(0, tree.stateCount());
+      tree.verify();
+    }
+  }
+
   private static int pick(SplittableRandom rnd, boolean[] occupied, boolean want) {
     while (true) {
       int i = rnd.nextInt(occupied.length);

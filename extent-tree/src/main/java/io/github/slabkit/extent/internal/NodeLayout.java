@@ -87,71 +87,101 @@ public final class NodeLayout {
     return Math.max(STARTS + 20L * leafCap, KEYS + 16L * fanout - 8);
   }
 
+  // The writer's resolution of the node it touched last, under the tree lock only: resolving a handle
+  // through the allocator is a chain of dependent loads, and a step reads and writes one leaf many times.
+  // Forgotten whenever the tree frees a node (forget), as its handle may later name another slab's memory.
+  private long wh;
+  private MemorySegment wm = MemorySegment.NULL;
+  private long wo;
+
+  /** Resolves a handle without the writer's cache: for optimistic readers and anything not under the lock. */
   MemorySegment seg(long h) {
     return mem.memory(h);
   }
 
+  /** The offset of a handle's node in {@link #seg}: arithmetic, no cache. */
   long base(long h) {
     return mem.offset(h);
+  }
+
+  /** The writer's resolution of {@code h}, under the tree lock; its offset is then {@link #wbase()}. */
+  MemorySegment wseg(long h) {
+    if (h != wh) {
+      wm = mem.memory(h);
+      wo = mem.offset(h);
+      wh = h;
+    }
+    return wm;
+  }
+
+  /** The offset of the node {@link #wseg} resolved last. */
+  long wbase() {
+    return wo;
+  }
+
+  /** Forgets the writer's resolution; called before the tree frees a node. */
+  void forget() {
+    wh = 0;
+    wm = MemorySegment.NULL;
   }
 
   // ---------------------------------------------------------------- both kinds
 
   int count(long h) {
-    return seg(h).get(JAVA_INT, base(h) + COUNT);
+    return wseg(h).get(JAVA_INT, wo + COUNT);
   }
 
   void setCount(long h, int n) {
     versions.lock(h);
-    seg(h).set(JAVA_INT, base(h) + COUNT, n);
+    wseg(h).set(JAVA_INT, wo + COUNT, n);
   }
 
   // ---------------------------------------------------------------- leaves
 
   long prev(long leaf) {
-    return seg(leaf).get(JAVA_LONG, base(leaf) + PREV);
+    return wseg(leaf).get(JAVA_LONG, wo + PREV);
   }
 
   long next(long leaf) {
-    return seg(leaf).get(JAVA_LONG, base(leaf) + NEXT);
+    return wseg(leaf).get(JAVA_LONG, wo + NEXT);
   }
 
   void setPrev(long leaf, long v) {
     versions.lock(leaf);
-    seg(leaf).set(JAVA_LONG, base(leaf) + PREV, v);
+    wseg(leaf).set(JAVA_LONG, wo + PREV, v);
   }
 
   void setNext(long leaf, long v) {
     versions.lock(leaf);
-    seg(leaf).set(JAVA_LONG, base(leaf) + NEXT, v);
+    wseg(leaf).set(JAVA_LONG, wo + NEXT, v);
   }
 
   long start(long leaf, int i) {
-    return seg(leaf).get(JAVA_LONG, base(leaf) + STARTS + 8L * i);
+    return wseg(leaf).get(JAVA_LONG, wo + STARTS + 8L * i);
   }
 
   long end(long leaf, int i) {
-    return seg(leaf).get(JAVA_LONG, base(leaf) + ends + 8L * i);
+    return wseg(leaf).get(JAVA_LONG, wo + ends + 8L * i);
   }
 
   int bits(long leaf, int i) {
-    return seg(leaf).get(JAVA_INT, base(leaf) + bitsAt + 4L * i);
+    return wseg(leaf).get(JAVA_INT, wo + bitsAt + 4L * i);
   }
 
   void setEnd(long leaf, int i, long v) {
     versions.lock(leaf);
-    seg(leaf).set(JAVA_LONG, base(leaf) + ends + 8L * i, v);
+    wseg(leaf).set(JAVA_LONG, wo + ends + 8L * i, v);
   }
 
   void setBits(long leaf, int i, int v) {
     versions.lock(leaf);
-    seg(leaf).set(JAVA_INT, base(leaf) + bitsAt + 4L * i, v);
+    wseg(leaf).set(JAVA_INT, wo + bitsAt + 4L * i, v);
   }
 
   void setEntry(long leaf, int i, long s, long e, int b) {
     versions.lock(leaf);
-    MemorySegment m = seg(leaf);
-    long o = base(leaf);
+    MemorySegment m = wseg(leaf);
+    long o = wo;
     m.set(JAVA_LONG, o + STARTS + 8L * i, s);
     m.set(JAVA_LONG, o + ends + 8L * i, e);
     m.set(JAVA_INT, o + bitsAt + 4L * i, b);
@@ -163,10 +193,10 @@ public final class NodeLayout {
       return;
     }
     versions.lock(dst);
-    MemorySegment s = seg(src);
-    MemorySegment d = seg(dst);
-    long so = base(src);
-    long dO = base(dst);
+    MemorySegment s = wseg(src);
+    long so = wo;
+    MemorySegment d = wseg(dst);
+    long dO = wo;
     MemorySegment.copy(s, so + STARTS + 8L * from, d, dO + STARTS + 8L * to, 8L * n);
     MemorySegment.copy(s, so + ends + 8L * from, d, dO + ends + 8L * to, 8L * n);
     MemorySegment.copy(s, so + bitsAt + 4L * from, d, dO + bitsAt + 4L * to, 4L * n);
@@ -204,28 +234,30 @@ public final class NodeLayout {
   // ---------------------------------------------------------------- inner nodes
 
   long key(long node, int i) {
-    return seg(node).get(JAVA_LONG, base(node) + KEYS + 8L * i);
+    return wseg(node).get(JAVA_LONG, wo + KEYS + 8L * i);
   }
 
   long kid(long node, int i) {
-    return seg(node).get(JAVA_LONG, base(node) + kids + 8L * i);
+    return wseg(node).get(JAVA_LONG, wo + kids + 8L * i);
   }
 
   void setKey(long node, int i, long v) {
     versions.lock(node);
-    seg(node).set(JAVA_LONG, base(node) + KEYS + 8L * i, v);
+    wseg(node).set(JAVA_LONG, wo + KEYS + 8L * i, v);
   }
 
   void setKid(long node, int i, long v) {
     versions.lock(node);
-    seg(node).set(JAVA_LONG, base(node) + kids + 8L * i, v);
+    wseg(node).set(JAVA_LONG, wo + kids + 8L * i, v);
   }
 
   /** Moves keys {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */
   void moveKeys(long src, int from, long dst, int to, int n) {
     if (n > 0) {
       versions.lock(dst);
-      MemorySegment.copy(seg(src), base(src) + KEYS + 8L * from, seg(dst), base(dst) + KEYS + 8L * to, 8L * n);
+      MemorySegment s = wseg(src);
+      long so = wo;
+      MemorySegment.copy(s, so + KEYS + 8L * from, wseg(dst), wo + KEYS + 8L * to, 8L * n);
     }
   }
 
@@ -233,7 +265,9 @@ public final class NodeLayout {
   void moveKids(long src, int from, long dst, int to, int n) {
     if (n > 0) {
       versions.lock(dst);
-      MemorySegment.copy(seg(src), base(src) + kids + 8L * from, seg(dst), base(dst) + kids + 8L * to, 8L * n);
+      MemorySegment s = wseg(src);
+      long so = wo;
+      MemorySegment.copy(s, so + kids + 8L * from, wseg(dst), wo + kids + 8L * to, 8L * n);
     }
   }
 

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * linked both ways; inner nodes hold separator keys and child handles. Invariants:
  * <ul>
  *   <li>All leaves are at the same depth, {@code height} levels below the root (1: the root is a leaf);
- *       no node is empty; an inner root has at least two children.
+ *       no node is empty except a root leaf, which the tree keeps when its last state goes (so that
+ *       lock+unlock of a range in an empty tree neither allocates nor frees a node, and changes neither
+ *       the root nor the structure version); an inner root has at least two children.
  *   <li>For the key {@code k} between two subtrees {@code A} and {@code B} of an inner node, every state in
  *       {@code A} starts before {@code k} and every state in {@code B} starts at or after it. Ends do not
  *       take part: a state's end may pass {@code k}, which is why a search that lands before the first
@@ -35,8 +37,8 @@ import org.jspecify.annotations.Nullable;
  *       calls), not about which slot survives.
  *   <li>The btrfs invariants of {@link StateTree}: no state without bits, no two adjacent mergeable states.
  * </ul>
- * Removing the last state of a leaf frees the leaf (and any inner node left without children, and the
- * root while it has one child); a leaf that removals leave at most a quarter full merges with a sibling
+ * Removing the last state of a leaf other than the root frees the leaf (and any inner node left without
+ * children, and the root while it has one child); a leaf that removals leave at most a quarter full merges with a sibling
  * when both fit in three quarters of a leaf. A full leaf that must take a state first hands states to a
  * sibling under the same parent that has room for two ({@link #shiftToSibling}, B*-tree style), and splits
  * only when neither has: under random churn leaves stay about two thirds full instead of half. Neither
@@ -663,6 +665,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       long h = alloc.take(op);
       if (h == 0) {
         while (j > 0) {
+          lay.forget();
           alloc.free(fresh[--j]);
         }
         needed = k;
@@ -696,6 +699,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
   /** Frees a node of the tree; the structure version is odd first, so no reader trusts it afterwards. */
   private void freeNode(long h) {
     lay.versions.structural();
+    lay.forget();
     alloc.free(h);
   }
 
@@ -879,6 +883,13 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       }
       return;
     }
+    if (height == 1) {
+      // The root leaf stays, empty: the next insertion needs no node, and hints to it stay valid.
+      lay.setCount(leaf, 0);
+      cl = 0;
+      ci = 0;
+      return;
+    }
     descend(lay.start(leaf, 0));
     long nx = lay.next(leaf);
     long pv = lay.prev(leaf);
@@ -1051,7 +1062,12 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       return;
     }
     long leaf = descend(off);
-    int i = lay.floor(lay.seg(leaf), lay.base(leaf), lay.count(leaf), off);
+    int n = lay.count(leaf);
+    if (n == 0) { // the empty root leaf
+      cl = 0;
+      return;
+    }
+    int i = lay.floor(lay.seg(leaf), lay.base(leaf), n, off);
     if (i < 0) {
       long p = lay.prev(leaf);
       if (p != 0) {
@@ -1262,6 +1278,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       }
     }
     lay.setCount(n, 0);
+    lay.forget();
     alloc.pool().free(n);
   }
 

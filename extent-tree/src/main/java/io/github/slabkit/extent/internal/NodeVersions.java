@@ -56,8 +56,8 @@ final class NodeVersions {
     if (structural) {
       return;
     }
-    MemorySegment m = lay.seg(node);
-    long o = lay.base(node) + NodeLayout.VERSION;
+    MemorySegment m = lay.wseg(node);
+    long o = lay.wbase() + NodeLayout.VERSION;
     long v = m.get(JAVA_LONG, o);
     if ((v & 1) != 0) {
       return;
@@ -98,8 +98,8 @@ final class NodeVersions {
   private void releaseHeld() {
     for (int i = 0; i < heldCount; i++) {
       long node = held[i];
-      MemorySegment m = lay.seg(node);
-      long o = lay.base(node) + NodeLayout.VERSION;
+      MemorySegment m = lay.wseg(node);
+      long o = lay.wbase() + NodeLayout.VERSION;
       VH.setRelease(m, o, m.get(JAVA_LONG, o) + 1); // publishes the step's writes to the node
       held[i] = 0;
     }
@@ -113,7 +113,8 @@ final class NodeVersions {
    * version.
    */
   void fresh(long node) {
-    lay.seg(node).set(JAVA_LONG, lay.base(node) + NodeLayout.VERSION, 0L);
+    MemorySegment m = lay.wseg(node);
+    m.set(JAVA_LONG, lay.wbase() + NodeLayout.VERSION, 0L);
   }
 
   /**
