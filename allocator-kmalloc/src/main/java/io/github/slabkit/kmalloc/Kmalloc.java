@@ -423,8 +423,8 @@ public final class Kmalloc implements AutoCloseable {
 
   /**
    * {@link ObjectAllocator#stash} for a size-class view: an object of a slab-backed class is stashed in its
-   * slab cache, so a later free or stash of it is refused as a double free until {@link #unstash}. A large
-   * object is only validated.
+   * slab cache, so a later free or stash of it is refused as a double free until {@link #unstash}. The
+   * caller (the view) has checked the handle with {@link #checkHandle}; a large object needs nothing more.
    */
   void stash(long handle) {
     int c = HandleCodec.classOf(handle);
@@ -434,9 +434,7 @@ public final class Kmalloc implements AutoCloseable {
       } catch (InvalidHandleException e) {
         throw refused(handle, e);
       }
-      return;
     }
-    checkHandle(handle);
   }
 
   /** Undoes {@link #stash}. */

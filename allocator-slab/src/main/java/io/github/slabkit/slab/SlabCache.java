@@ -461,10 +461,7 @@ public final class SlabCache implements ObjectAllocator {
       debugFree(handle);
       return;
     }
-    // The side table answers "is this a live object of ours, handed out and not yet freed?" in one check.
-    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
-      throw refused(handle);
-    }
+    disownOrRefuse(handle);
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
       depot.local(t).free(handle);
@@ -477,12 +474,27 @@ public final class SlabCache implements ObjectAllocator {
     try {
       Objects.requireNonNull(debugger).free(handle);
     } catch (InvalidHandleException e) {
-      if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
-        refusedDoubleFrees.incrementAndGet();
-      }
-      throw e;
+      throw countIfDoubleFree(e);
     }
     depot.countDirectFrees(1);
+  }
+
+  /** Counts a refusal by the debugger in {@link SlabStatistics#doubleFrees()} if it was a double free. */
+  private InvalidHandleException countIfDoubleFree(InvalidHandleException e) {
+    if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
+      refusedDoubleFrees.incrementAndGet();
+    }
+    return e;
+  }
+
+  /**
+   * Takes a handle back from its user, or throws: the side table answers "is this a live object of ours,
+   * handed out and not yet freed or stashed?" in one check (the free, a context's free and {@link #stash}).
+   */
+  void disownOrRefuse(long handle) {
+    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
+      throw refused(handle);
+    }
   }
 
   private void freeVirtual(long handle) {
@@ -556,16 +568,11 @@ public final class SlabCache implements ObjectAllocator {
       try {
         debugger.checkAllocated(handle);
       } catch (InvalidHandleException e) {
-        if (Objects.toString(e.getMessage(), "").contains(DOUBLE_FREE)) {
-          refusedDoubleFrees.incrementAndGet();
-        }
-        throw e;
+        throw countIfDoubleFree(e);
       }
       return;
     }
-    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
-      throw refused(handle);
-    }
+    disownOrRefuse(handle);
   }
 
   /**

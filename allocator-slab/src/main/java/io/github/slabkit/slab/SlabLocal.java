@@ -53,14 +53,11 @@ import java.util.concurrent.TimeUnit;
  * again, through any context or the cache.
  */
 public final class SlabLocal implements LocalAllocator {
-  private static final long TAG_MASK = 0xffffL << 48;
-
   private final SlabCache cache;
   private final Thread owner;
   private final ThreadCache magazines;
   private final SlabLayer layer;
   private final MagazineDepot depot;
-  private final long tagBits;
   private final boolean debug;
   /** Whether {@link #magazines} is this context's own pair (a virtual thread's), dropped at close. */
   private final boolean ownPair;
@@ -75,7 +72,6 @@ public final class SlabLocal implements LocalAllocator {
     this.magazines = magazines;
     this.layer = layer;
     this.depot = depot;
-    this.tagBits = layer.tag();
     this.debug = debug;
     this.ownPair = ownPair;
   }
@@ -158,10 +154,7 @@ public final class SlabLocal implements LocalAllocator {
       cache.debugFree(handle);
       return;
     }
-    // The side table answers "is this a live object of ours, handed out and not yet freed?" in one check.
-    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
-      throw cache.refused(handle);
-    }
+    cache.disownOrRefuse(handle);
     magazines.free(handle);
   }
 
@@ -250,9 +243,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     for (int i = 0; i < n; i++) {
       long h = src[i];
-      if ((h & TAG_MASK) != tagBits || !layer.disown(h)) {
-        throw cache.refused(h);
-      }
+      cache.disownOrRefuse(h);
       magazines.free(h);
     }
   }

@@ -401,12 +401,9 @@ public final class SlabLayer {
   private int takeLocked(long[] dst, int pos, int n) {
     int got = 0;
     while (got < n) {
-      Slab s = partial;
+      Slab s = firstFreeLocked();
       if (s == null) {
-        s = empty;
-        if (s == null) {
-          break;
-        }
+        break;
       }
       int take = Math.min(n - got, s.freeCount);
       for (int i = 0; i < take; i++) {
@@ -605,12 +602,9 @@ public final class SlabLayer {
   public long takeOneIfFree() {
     lock.lock();
     try {
-      Slab s = partial;
+      Slab s = firstFreeLocked();
       if (s == null) {
-        s = empty;
-        if (s == null) {
-          return 0;
-        }
+        return 0;
       }
       long h = handle(s, s.takeSlot());
       relist(s);
@@ -619,6 +613,12 @@ public final class SlabLayer {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** The slab to take from: a partial one first (keeping empty slabs releasable), else an empty one. */
+  private @Nullable Slab firstFreeLocked() {
+    Slab s = partial;
+    return s != null ? s : empty;
   }
 
   private void returnLocked(long h) {
