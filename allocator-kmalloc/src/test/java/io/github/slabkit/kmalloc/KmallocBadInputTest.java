@@ -112,6 +112,23 @@ class KmallocBadInputTest {
     }
   }
 
+  /** A view's stash marks the object free in its class's cache: freeing or stashing it again is refused. */
+  @Test
+  void aStashedObjectOfAViewCannotBeFreedUntilUnstashed() {
+    try (Kmalloc k = Kmalloc.builder().build()) {
+      var view = k.sizeClass(64);
+      long h = view.allocate();
+      view.stash(h);
+      assertMessage(InvalidHandleException.class, () -> view.free(h), "double free");
+      assertMessage(InvalidHandleException.class, () -> view.stash(h), "double free");
+      long other = k.allocate(100);
+      assertMessage(InvalidHandleException.class, () -> view.stash(other), "not an object of this size class");
+      view.unstash(h);
+      view.free(h);
+      k.free(other);
+    }
+  }
+
   @Test
   void useAfterCloseIsRejected() {
     Kmalloc k = Kmalloc.builder().name("closing").build();
