@@ -115,7 +115,9 @@ public interface ObjectAllocator extends AutoCloseable {
    * <p>The default only validates the handle as {@link #checkHandle} does; allocators that detect double
    * frees (a slab cache) override both methods. A caller pairs every successful {@code stash} with an {@link
    * #unstash} before the object is handed out again or freed here. Thread safety and ordering are those of
-   * {@link #free}: the object must reach the next caller through a happens-before edge.
+   * {@link #free}: the object must reach the next caller through a happens-before edge. Both methods must
+   * not block, wait for memory or call back into the allocator on top: a mempool calls them while it holds
+   * its reserve's lock (the slab cache's versions are one side-table store each).
    *
    * @param handle a handle of this allocator, allocated and not yet freed or stashed
    * @throws InvalidHandleException if the handle is {@code 0}, another allocator's, or detected to be free or
