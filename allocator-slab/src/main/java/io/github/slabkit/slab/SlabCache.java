@@ -114,6 +114,16 @@ public final class SlabCache implements ObjectAllocator {
    */
   private volatile boolean closed;
 
+  /**
+   * True while the fast paths may skip the checks: debugging is off and the cache is open. One plain field,
+   * so that {@link #tryAllocate()}, {@link #allocate()} and {@link #free(long)} test one flag instead of
+   * {@code closed} and {@code debugger}. {@link #close()} clears it before its volatile write of {@link
+   * #closed}, which publishes it (close must not race with other calls, as for {@code closed}). False, its
+   * default, only sends a call to the checks, so a thread that sees a racily published cache before the
+   * constructor's write still does the right thing.
+   */
+  private boolean fast;
+
   private long leakedAtClose;
   private final int tag;
   private final HandleTags tags;
@@ -165,6 +175,7 @@ public final class SlabCache implements ObjectAllocator {
     } else {
       this.debugger = null;
     }
+    this.fast = debugger == null;
     this.registry = b.registry;
     if (b.jmx) {
       registerMBean(); // first: a name already taken throws before anything is registered or charged
@@ -278,18 +289,26 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public long tryAllocate() {
+    if (!fast) {
+      return tryAllocateChecked();
+    }
+    return allocateCached(SlabLayer.NOWAIT);
+  }
+
+  private long tryAllocateChecked() {
     if (closedPlain()) {
       throw closedException("tryAllocate");
     }
-    if (debugger != null) {
-      return debugAllocate(SlabLayer.NOWAIT, 0);
-    }
+    return debugger != null ? debugAllocate(SlabLayer.NOWAIT, 0) : allocateCached(SlabLayer.NOWAIT);
+  }
+
+  /** An allocation through the caller's magazines: its thread's, or a virtual thread's stripe. */
+  private long allocateCached(int mode) {
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      return owned(tc, tc.allocate(SlabLayer.NOWAIT));
+      return depot.local(t).allocateOwned(layer, mode);
     }
-    return allocateVirtual(SlabLayer.NOWAIT);
+    return allocateVirtual(mode);
   }
 
   /**
@@ -316,18 +335,13 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public long allocate() {
-    if (closedPlain()) {
-      throw closedException("allocate");
-    }
     long h;
-    Thread t = Thread.currentThread();
-    if (debugger != null) {
-      h = debugAllocate(SlabLayer.BLOCKING, 0);
-    } else if (!t.isVirtual()) {
-      ThreadCache tc = depot.local(t);
-      h = owned(tc, tc.allocate(SlabLayer.BLOCKING));
+    if (fast) {
+      h = allocateCached(SlabLayer.BLOCKING);
+    } else if (closedPlain()) {
+      throw closedException("allocate");
     } else {
-      h = allocateVirtual(SlabLayer.BLOCKING);
+      h = debugger != null ? debugAllocate(SlabLayer.BLOCKING, 0) : allocateCached(SlabLayer.BLOCKING);
     }
     if (h == NO_HANDLE) {
       throw failure("1 object of " + objectSize + " B (a new slab of " + layer.slabBytes + " B)");
@@ -419,7 +433,7 @@ public final class SlabCache implements ObjectAllocator {
         return owned(depot.allocateDirect(mode, 0));
       }
       try {
-        return owned(s, s.allocate(mode));
+        return s.allocateOwned(layer, mode);
       } finally {
         s.unlock();
       }
@@ -454,12 +468,14 @@ public final class SlabCache implements ObjectAllocator {
    */
   @Override
   public void free(long handle) {
-    if (closedPlain()) {
-      throw closedException("free");
-    }
-    if (debugger != null) {
-      debugFree(handle);
-      return;
+    if (!fast) {
+      if (closedPlain()) {
+        throw closedException("free");
+      }
+      if (debugger != null) {
+        debugFree(handle);
+        return;
+      }
     }
     disownOrRefuse(handle);
     Thread t = Thread.currentThread();
@@ -680,6 +696,7 @@ public final class SlabCache implements ObjectAllocator {
     if (ok) {
       for (int i = 0; i < n; i++) {
         if (mine != null) {
+          mine.advanceSampleClock();
           layer.own(mine, dst[i]);
         } else {
           layer.own(dst[i]);
@@ -963,6 +980,7 @@ public final class SlabCache implements ObjectAllocator {
     if (closed) {
       return;
     }
+    fast = false;
     closed = true;
     if (idleTrim != null) {
       idleTrim.cancel(false);

@@ -89,11 +89,7 @@ public final class SlabLocal implements LocalAllocator {
     if (debug) {
       return cache.debugAllocate(SlabLayer.NOWAIT, 0);
     }
-    long h = magazines.allocate(SlabLayer.NOWAIT);
-    if (h != ObjectAllocator.NO_HANDLE) {
-      layer.own(magazines, h);
-    }
-    return h;
+    return magazines.allocateOwned(layer, SlabLayer.NOWAIT);
   }
 
   /**
@@ -107,12 +103,9 @@ public final class SlabLocal implements LocalAllocator {
   @Override
   public long allocate() {
     check("allocate");
-    long h = debug ? cache.debugAllocate(SlabLayer.BLOCKING, 0) : magazines.allocate(SlabLayer.BLOCKING);
+    long h = debug ? cache.debugAllocate(SlabLayer.BLOCKING, 0) : magazines.allocateOwned(layer, SlabLayer.BLOCKING);
     if (h == ObjectAllocator.NO_HANDLE) {
       throw cache.failure("1 object of " + cache.objectSize() + " B (a new slab of " + layer.slabBytes + " B)");
-    }
-    if (!debug) {
-      layer.own(magazines, h);
     }
     return h;
   }
@@ -210,6 +203,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     if (ok) {
       for (int i = 0; i < n; i++) {
+        magazines.advanceSampleClock();
         layer.own(magazines, dst[i]);
       }
     }

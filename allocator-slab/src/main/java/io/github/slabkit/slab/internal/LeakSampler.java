@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * timer) and when their cache closes.
  *
  * <h2>Cost</h2>
- * The fast path pays a countdown in the thread's own magazine pair ({@link ThreadCache#sampleDue()}: one
- * decrement and one branch, no shared write) and, on free, one compare of the side-table mark it reads
+ * The fast path pays one compare of the allocation counter it keeps anyway against the count at which the
+ * thread's next sample is due ({@link ThreadCache#sampleDue()}: no store, no shared write) and, on free,
+ * one compare of the side-table mark it reads
  * anyway ({@link SlabLayer#disown}: a sampled object's mark is {@link SlabLayer#SAMPLED} instead of
  * {@link SlabLayer#OWNED}). Only a sampled allocation walks the stack and allocates. Intervals are drawn at
  * random around {@code interval} so a periodic allocation pattern cannot always dodge, or always hit, the

@@ -39,10 +39,12 @@ public final class ThreadCache {
   long depotExchanges;
 
   /**
-   * Allocations until the next leak sample ({@link LeakSampler}); owner only. {@link SlabLayer#own(ThreadCache,
-   * long)} counts it down as it marks an object owned, and samples the object when it reaches zero.
+   * The value of {@link #allocs} at which the next leak sample is due ({@link LeakSampler}); owner only.
+   * The allocation counter is the sampling clock, so sampling costs the fast path one compare and no store
+   * of its own; {@link SlabLayer#own(ThreadCache, long)} samples the object that reaches it. Bulk
+   * allocations, which the depot counts instead, advance the clock with {@link #advanceSampleClock}.
    */
-  private int sampleCountdown;
+  private long sampleAt;
 
   volatile boolean flushRequested;
   @SuppressWarnings("unused") // accessed through LOCK
@@ -53,47 +55,64 @@ public final class ThreadCache {
     this.owner = owner;
     this.loaded = new Magazine(magazineSize);
     this.previous = new Magazine(magazineSize);
-    this.sampleCountdown = depot.firstSampleCountdown();
+    this.sampleAt = depot.firstSampleCountdown();
   }
 
   /**
-   * Counts one allocation handed to the user toward the next leak sample; owner only.
+   * Returns whether the allocation just counted is the one to sample; owner only.
    *
    * @return whether this allocation is to be sampled
    */
-  public boolean sampleDue() {
-    return --sampleCountdown <= 0;
+  boolean sampleDue() {
+    return allocs >= sampleAt;
   }
 
   void rearmSample(int countdown) {
-    sampleCountdown = countdown;
+    sampleAt = allocs + countdown;
   }
 
   /**
-   * Allocates for the caller, who owns this cache (its thread, or the stripe's lock): pops the loaded
-   * magazine with no atomic instruction; when it is empty, the depot's slow path (previous magazine, a full
-   * one from the depot, then the slabs).
-   *
-   * @param mode {@link SlabLayer#NOWAIT} or {@link SlabLayer#BLOCKING}
-   * @return a handle, or 0 if none could be had in this mode
+   * Moves the next leak sample one allocation closer, for an object allocated in bulk through this cache
+   * (which the depot counts, not {@link #allocs}); owner only. Call it before marking the object.
    */
-  public long allocate(int mode) {
+  public void advanceSampleClock() {
+    sampleAt--;
+  }
+
+  /**
+   * Allocates for the caller and marks the object owned ({@link SlabLayer#own(ThreadCache, long)}): the
+   * fast path pops the loaded magazine with no atomic instruction and no test of the handle; when the
+   * magazine is empty, the depot's slow path (previous magazine, a full one from the depot, then the slabs).
+   *
+   * @param layer the cache's slab layer, which keeps the ownership marks
+   * @param mode {@link SlabLayer#NOWAIT} or {@link SlabLayer#BLOCKING}
+   * @return an owned handle, or 0 if none could be had in this mode
+   */
+  public long allocateOwned(SlabLayer layer, int mode) {
     Magazine m = loaded;
     int c = m.count;
     if (c > 0) {
       m.count = --c;
       countAlloc();
-      return m.handles[c];
+      long h = m.handles[c];
+      layer.own(this, h);
+      return h;
     }
+    long h;
     try {
-      return depot.allocateSlow(this, mode, 0);
+      h = depot.allocateSlow(this, mode, 0);
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
+    if (h != 0) {
+      layer.own(this, h);
+    }
+    return h;
   }
 
   /**
-   * {@link #allocate(int)} in any mode, {@link SlabLayer#TIMED} included.
+   * Allocates for the caller, who owns this cache, in any mode, {@link SlabLayer#TIMED} included, without
+   * marking the object owned (the caller does).
    *
    * @param mode the growth mode
    * @param timeoutNanos the wait limit of a timed allocation
