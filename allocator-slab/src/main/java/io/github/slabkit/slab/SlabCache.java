@@ -1225,6 +1225,15 @@ public final class SlabCache implements ObjectAllocator {
   }
 
   /**
+   * Whether the fast paths may skip the closed and debug checks (the plain read of {@link #fast}).
+   *
+   * @return true while open and not debugging
+   */
+  boolean fastPath() {
+    return fast;
+  }
+
+  /**
    * {@link #closed} read with plain semantics, for the fast paths (see the field's comment).
    *
    * @return whether closed, as far as this thread knows

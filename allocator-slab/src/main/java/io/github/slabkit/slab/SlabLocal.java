@@ -85,9 +85,11 @@ public final class SlabLocal implements LocalAllocator {
    */
   @Override
   public long tryAllocate() {
-    check("tryAllocate");
-    if (debug) {
-      return cache.debugAllocate(SlabLayer.NOWAIT, 0);
+    if (!fast()) {
+      check("tryAllocate");
+      if (debug) {
+        return cache.debugAllocate(SlabLayer.NOWAIT, 0);
+      }
     }
     return magazines.allocateOwned(layer, SlabLayer.NOWAIT);
   }
@@ -142,10 +144,12 @@ public final class SlabLocal implements LocalAllocator {
    */
   @Override
   public void free(long handle) {
-    check("free");
-    if (debug) {
-      cache.debugFree(handle);
-      return;
+    if (!fast()) {
+      check("free");
+      if (debug) {
+        cache.debugFree(handle);
+        return;
+      }
     }
     cache.disownOrRefuse(handle);
     magazines.free(handle);
@@ -288,6 +292,15 @@ public final class SlabLocal implements LocalAllocator {
     } else {
       depot.flush(magazines);
     }
+  }
+
+  /**
+   * Whether a call may skip {@link #check} and the debug test: the owner calls, the context is open, and the
+   * cache's fast paths are on ({@link SlabCache#fastPath()}: open, not debugging). One branch for the fast
+   * path; when false, the call runs {@link #check}, which throws on misuse, and the debug test.
+   */
+  private boolean fast() {
+    return Thread.currentThread() == owner && !closed && cache.fastPath();
   }
 
   private void check(String op) {
