@@ -35,7 +35,7 @@ import java.lang.foreign.MemorySegment;
  * with a writer may see any value here, so readers clamp every count they read to the capacity before
  * using it as an index.
  */
-public final class NodeLayout {
+public final class NodeLayout extends NodeLayoutPad1 {
   /** Bytes per node with the default capacities: a slab object of this size holds one node. */
   public static final long NODE_SIZE = 1024;
   /** The default leaf capacity, in states. */
@@ -50,13 +50,9 @@ public final class NodeLayout {
   static final long STARTS = 32;
   static final long KEYS = 16;
 
-  final ObjectAllocator mem;
+  // The shape (allocator, capacities, offsets) is in NodeShape, on cache lines of its own: readers read it
+  // at every node, and the writer's fields below change all the time.
   final NodeVersions versions;
-  final int leafCap;
-  final int fanout;
-  final long ends;
-  final long bitsAt;
-  final long kids;
 
   /**
    * Creates the layout.
@@ -67,13 +63,8 @@ public final class NodeLayout {
    * @param top the tree's structure version
    */
   NodeLayout(ObjectAllocator mem, int leafCap, int fanout, NodeTreeTop top) {
-    this.mem = mem;
+    super(mem, leafCap, fanout);
     this.versions = new NodeVersions(this, top);
-    this.leafCap = leafCap;
-    this.fanout = fanout;
-    this.ends = STARTS + 8L * leafCap;
-    this.bitsAt = STARTS + 16L * leafCap;
-    this.kids = KEYS + 8L * (fanout - 1);
   }
 
   /**

@@ -3,17 +3,24 @@ package io.github.slabkit.extent.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-/** Padding before the fields every optimistic reader of a {@link NodeTree} reads. */
-@SuppressWarnings("unused") // padding, never read
+/**
+ * Padding before the fields every optimistic reader of a {@link NodeTree} reads: 64 bytes of {@code byte}
+ * fields. Bytes, not longs (as JCTools pads since JDK 15): HotSpot fills gaps in a superclass's layout with
+ * a subclass's fields ({@code -XX:+UseEmptySlotsInSupers}, the default), so long padding left the gap after
+ * the object header and the gap after {@link NodeTreeTop#freed} open, and the readers' {@code height} went
+ * to offset 12 beside the previous object on the heap while the writer's own flags went beside
+ * {@code root}. Byte fields leave no gap to fill.
+ */
+@SuppressWarnings({"unused", "MultiVariableDeclaration"}) // padding, never read
 abstract class NodeTreePad0 {
-  private long p00;
-  private long p01;
-  private long p02;
-  private long p03;
-  private long p04;
-  private long p05;
-  private long p06;
-  private long p07;
+  private byte p000, p001, p002, p003, p004, p005, p006, p007;
+  private byte p008, p009, p010, p011, p012, p013, p014, p015;
+  private byte p016, p017, p018, p019, p020, p021, p022, p023;
+  private byte p024, p025, p026, p027, p028, p029, p030, p031;
+  private byte p032, p033, p034, p035, p036, p037, p038, p039;
+  private byte p040, p041, p042, p043, p044, p045, p046, p047;
+  private byte p048, p049, p050, p051, p052, p053, p054, p055;
+  private byte p056, p057, p058, p059, p060, p061, p062, p063;
 }
 
 /**
@@ -65,15 +72,18 @@ abstract class NodeTreeTop extends NodeTreePad0 {
   }
 }
 
-/** Padding after the fields every optimistic reader reads, before the writer's own. */
-@SuppressWarnings("unused") // padding, never read
+/**
+ * Padding after the fields every optimistic reader reads, before the writer's own: 64 bytes, as
+ * {@link NodeTreePad0}.
+ */
+@SuppressWarnings({"unused", "MultiVariableDeclaration"}) // padding, never read
 abstract class NodeTreePad1 extends NodeTreeTop {
-  private long p10;
-  private long p11;
-  private long p12;
-  private long p13;
-  private long p14;
-  private long p15;
-  private long p16;
-  private long p17;
+  private byte p100, p101, p102, p103, p104, p105, p106, p107;
+  private byte p108, p109, p110, p111, p112, p113, p114, p115;
+  private byte p116, p117, p118, p119, p120, p121, p122, p123;
+  private byte p124, p125, p126, p127, p128, p129, p130, p131;
+  private byte p132, p133, p134, p135, p136, p137, p138, p139;
+  private byte p140, p141, p142, p143, p144, p145, p146, p147;
+  private byte p148, p149, p150, p151, p152, p153, p154, p155;
+  private byte p156, p157, p158, p159, p160, p161, p162, p163;
 }
