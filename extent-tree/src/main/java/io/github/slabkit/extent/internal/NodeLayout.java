@@ -1,7 +1,7 @@
 package io.github.slabkit.extent.internal;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import io.github.slabkit.allocator.ObjectAllocator;
 import java.lang.foreign.MemorySegment;
@@ -34,6 +34,14 @@ import java.lang.foreign.MemorySegment;
  * node's version before its contents and validate it after (see {@link NodeTree}); a reader that raced
  * with a writer may see any value here, so readers clamp every count they read to the capacity before
  * using it as an index.
+ *
+ * <p>Every plain access uses the unaligned layouts ({@code JAVA_LONG_UNALIGNED}, {@code JAVA_INT_UNALIGNED}).
+ * The fields are aligned all the same (slab objects are 8-byte aligned and every offset above is a multiple
+ * of its field's size), but an aligned layout makes each access test the address's alignment, and the JIT
+ * cannot drop that test for slab memory, whose base address it does not know: it was about a twentieth of
+ * a range lock+unlock in a profile (async-profiler, itimer). Plain accesses promise no atomicity either way;
+ * writers hold the tree lock and readers validate versions. The versions' atomic accesses ({@link
+ * NodeVersions}) keep the aligned layout that their access modes require.
  */
 public final class NodeLayout extends NodeLayoutPad1 {
   /** Bytes per node with the default capacities: a slab object of this size holds one node. */
@@ -119,63 +127,63 @@ public final class NodeLayout extends NodeLayoutPad1 {
   // ---------------------------------------------------------------- both kinds
 
   int count(long h) {
-    return wseg(h).get(JAVA_INT, wo + COUNT);
+    return wseg(h).get(JAVA_INT_UNALIGNED, wo + COUNT);
   }
 
   void setCount(long h, int n) {
     versions.lock(h);
-    wseg(h).set(JAVA_INT, wo + COUNT, n);
+    wseg(h).set(JAVA_INT_UNALIGNED, wo + COUNT, n);
   }
 
   // ---------------------------------------------------------------- leaves
 
   long prev(long leaf) {
-    return wseg(leaf).get(JAVA_LONG, wo + PREV);
+    return wseg(leaf).get(JAVA_LONG_UNALIGNED, wo + PREV);
   }
 
   long next(long leaf) {
-    return wseg(leaf).get(JAVA_LONG, wo + NEXT);
+    return wseg(leaf).get(JAVA_LONG_UNALIGNED, wo + NEXT);
   }
 
   void setPrev(long leaf, long v) {
     versions.lock(leaf);
-    wseg(leaf).set(JAVA_LONG, wo + PREV, v);
+    wseg(leaf).set(JAVA_LONG_UNALIGNED, wo + PREV, v);
   }
 
   void setNext(long leaf, long v) {
     versions.lock(leaf);
-    wseg(leaf).set(JAVA_LONG, wo + NEXT, v);
+    wseg(leaf).set(JAVA_LONG_UNALIGNED, wo + NEXT, v);
   }
 
   long start(long leaf, int i) {
-    return wseg(leaf).get(JAVA_LONG, wo + STARTS + 8L * i);
+    return wseg(leaf).get(JAVA_LONG_UNALIGNED, wo + STARTS + 8L * i);
   }
 
   long end(long leaf, int i) {
-    return wseg(leaf).get(JAVA_LONG, wo + ends + 8L * i);
+    return wseg(leaf).get(JAVA_LONG_UNALIGNED, wo + ends + 8L * i);
   }
 
   int bits(long leaf, int i) {
-    return wseg(leaf).get(JAVA_INT, wo + bitsAt + 4L * i);
+    return wseg(leaf).get(JAVA_INT_UNALIGNED, wo + bitsAt + 4L * i);
   }
 
   void setEnd(long leaf, int i, long v) {
     versions.lock(leaf);
-    wseg(leaf).set(JAVA_LONG, wo + ends + 8L * i, v);
+    wseg(leaf).set(JAVA_LONG_UNALIGNED, wo + ends + 8L * i, v);
   }
 
   void setBits(long leaf, int i, int v) {
     versions.lock(leaf);
-    wseg(leaf).set(JAVA_INT, wo + bitsAt + 4L * i, v);
+    wseg(leaf).set(JAVA_INT_UNALIGNED, wo + bitsAt + 4L * i, v);
   }
 
   void setEntry(long leaf, int i, long s, long e, int b) {
     versions.lock(leaf);
     MemorySegment m = wseg(leaf);
     long o = wo;
-    m.set(JAVA_LONG, o + STARTS + 8L * i, s);
-    m.set(JAVA_LONG, o + ends + 8L * i, e);
-    m.set(JAVA_INT, o + bitsAt + 4L * i, b);
+    m.set(JAVA_LONG_UNALIGNED, o + STARTS + 8L * i, s);
+    m.set(JAVA_LONG_UNALIGNED, o + ends + 8L * i, e);
+    m.set(JAVA_INT_UNALIGNED, o + bitsAt + 4L * i, b);
   }
 
   /** Moves entries {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */
@@ -211,13 +219,13 @@ public final class NodeLayout extends NodeLayoutPad1 {
   static int atOrBefore(MemorySegment m, long at, int n, long off) {
     int groups = 0;
     for (int j = 7; j < n; j += 8) {
-      groups += m.get(JAVA_LONG, at + 8L * j) <= off ? 1 : 0;
+      groups += m.get(JAVA_LONG_UNALIGNED, at + 8L * j) <= off ? 1 : 0;
     }
     int lo = groups << 3; // every value before lo is at or before off: its group's last one is
     int hi = Math.min(lo + 8, n);
     int c = lo;
     for (int j = lo; j < hi; j++) {
-      c += m.get(JAVA_LONG, at + 8L * j) <= off ? 1 : 0;
+      c += m.get(JAVA_LONG_UNALIGNED, at + 8L * j) <= off ? 1 : 0;
     }
     return c;
   }
@@ -225,21 +233,21 @@ public final class NodeLayout extends NodeLayoutPad1 {
   // ---------------------------------------------------------------- inner nodes
 
   long key(long node, int i) {
-    return wseg(node).get(JAVA_LONG, wo + KEYS + 8L * i);
+    return wseg(node).get(JAVA_LONG_UNALIGNED, wo + KEYS + 8L * i);
   }
 
   long kid(long node, int i) {
-    return wseg(node).get(JAVA_LONG, wo + kids + 8L * i);
+    return wseg(node).get(JAVA_LONG_UNALIGNED, wo + kids + 8L * i);
   }
 
   void setKey(long node, int i, long v) {
     versions.lock(node);
-    wseg(node).set(JAVA_LONG, wo + KEYS + 8L * i, v);
+    wseg(node).set(JAVA_LONG_UNALIGNED, wo + KEYS + 8L * i, v);
   }
 
   void setKid(long node, int i, long v) {
     versions.lock(node);
-    wseg(node).set(JAVA_LONG, wo + kids + 8L * i, v);
+    wseg(node).set(JAVA_LONG_UNALIGNED, wo + kids + 8L * i, v);
   }
 
   /** Moves keys {@code [from, from + n)} of {@code src} to {@code [to, to + n)} of {@code dst}. */

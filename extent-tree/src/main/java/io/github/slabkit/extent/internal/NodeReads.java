@@ -2,8 +2,8 @@ package io.github.slabkit.extent.internal;
 
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.NO_MERGE_BITS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import io.github.slabkit.extent.ExtentBits;
 import io.github.slabkit.extent.ExtentVisitor;
@@ -89,9 +89,9 @@ public final class NodeReads {
         c.leaf = 0;
         return false;
       }
-      int cnt = Math.min(Math.max(m.get(JAVA_INT, o + NodeLayout.COUNT), 1), lay.fanout);
+      int cnt = Math.min(Math.max(m.get(JAVA_INT_UNALIGNED, o + NodeLayout.COUNT), 1), lay.fanout);
       int i = lay.childFor(m, o, cnt, off);
-      n = m.get(JAVA_LONG, o + lay.kids + 8L * i);
+      n = m.get(JAVA_LONG_UNALIGNED, o + lay.kids + 8L * i);
       if (n == 0) {
         c.leaf = 0;
         return false; // garbage: the caller's validation fails
@@ -104,7 +104,7 @@ public final class NodeReads {
     }
     int i = lay.floor(c.seg, c.base, c.count, off);
     if (i < 0) {
-      long p = c.seg.get(JAVA_LONG, c.base + NodeLayout.PREV);
+      long p = c.seg.get(JAVA_LONG_UNALIGNED, c.base + NodeLayout.PREV);
       if (p != 0) {
         long leaf = c.leaf;
         c.at(lay, p, Integer.MAX_VALUE, v);
@@ -124,7 +124,7 @@ public final class NodeReads {
     if (++c.idx < c.count) {
       return true;
     }
-    long nx = c.seg.get(JAVA_LONG, c.base + NodeLayout.NEXT);
+    long nx = c.seg.get(JAVA_LONG_UNALIGNED, c.base + NodeLayout.NEXT);
     if (nx == 0 || !ok(c, v)) {
       c.leaf = 0;
       return false;
@@ -142,7 +142,7 @@ public final class NodeReads {
     if (--c.idx >= 0) {
       return true;
     }
-    long pv = c.seg.get(JAVA_LONG, c.base + NodeLayout.PREV);
+    long pv = c.seg.get(JAVA_LONG_UNALIGNED, c.base + NodeLayout.PREV);
     if (pv == 0 || !ok(c, v)) {
       c.leaf = 0;
       return false;
@@ -170,8 +170,8 @@ public final class NodeReads {
         c.leaf = 0;
         return false;
       }
-      int cnt = Math.min(Math.max(m.get(JAVA_INT, o + NodeLayout.COUNT), 1), lay.fanout);
-      n = m.get(JAVA_LONG, o + lay.kids + 8L * (cnt - 1));
+      int cnt = Math.min(Math.max(m.get(JAVA_INT_UNALIGNED, o + NodeLayout.COUNT), 1), lay.fanout);
+      n = m.get(JAVA_LONG_UNALIGNED, o + lay.kids + 8L * (cnt - 1));
       if (n == 0) {
         c.leaf = 0;
         return false;

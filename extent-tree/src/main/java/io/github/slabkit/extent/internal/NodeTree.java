@@ -3,8 +3,8 @@ package io.github.slabkit.extent.internal;
 import static io.github.slabkit.extent.ExtentBits.CTL_BITS;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.NO_MERGE_BITS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.ExtentHooks;
@@ -1020,9 +1020,9 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
       pathNode[l] = n;
       MemorySegment m = lay.seg(n); // resolve the handle once per level
       long o = lay.base(n);
-      int i = lay.childFor(m, o, m.get(JAVA_INT, o + NodeLayout.COUNT), key);
+      int i = lay.childFor(m, o, m.get(JAVA_INT_UNALIGNED, o + NodeLayout.COUNT), key);
       pathIdx[l] = i;
-      n = m.get(JAVA_LONG, o + lay.kids + 8L * i);
+      n = m.get(JAVA_LONG_UNALIGNED, o + lay.kids + 8L * i);
     }
     pathNode[height - 1] = n;
     return n;

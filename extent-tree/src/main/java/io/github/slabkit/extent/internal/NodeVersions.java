@@ -1,6 +1,7 @@
 package io.github.slabkit.extent.internal;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -58,7 +59,7 @@ final class NodeVersions {
     }
     MemorySegment m = lay.wseg(node);
     long o = lay.wbase() + NodeLayout.VERSION;
-    long v = m.get(JAVA_LONG, o);
+    long v = m.get(JAVA_LONG_UNALIGNED, o);
     if ((v & 1) != 0) {
       return;
     }
@@ -100,7 +101,7 @@ final class NodeVersions {
       long node = held[i];
       MemorySegment m = lay.wseg(node);
       long o = lay.wbase() + NodeLayout.VERSION;
-      VH.setRelease(m, o, m.get(JAVA_LONG, o) + 1); // publishes the step's writes to the node
+      VH.setRelease(m, o, m.get(JAVA_LONG_UNALIGNED, o) + 1); // publishes the step's writes to the node
       held[i] = 0;
     }
     heldCount = 0;
@@ -114,7 +115,7 @@ final class NodeVersions {
    */
   void fresh(long node) {
     MemorySegment m = lay.wseg(node);
-    m.set(JAVA_LONG, lay.wbase() + NodeLayout.VERSION, 0L);
+    m.set(JAVA_LONG_UNALIGNED, lay.wbase() + NodeLayout.VERSION, 0L);
   }
 
   /**

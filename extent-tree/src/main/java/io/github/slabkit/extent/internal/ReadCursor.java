@@ -1,7 +1,7 @@
 package io.github.slabkit.extent.internal;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
 
@@ -135,20 +135,20 @@ public final class ReadCursor {
       this.idx = 0;
       return;
     }
-    int n = seg.get(JAVA_INT, base + NodeLayout.COUNT);
+    int n = seg.get(JAVA_INT_UNALIGNED, base + NodeLayout.COUNT);
     this.count = n < 0 ? 0 : Math.min(n, lay.leafCap);
     this.idx = Math.min(idx, Math.max(0, count - 1));
   }
 
   long curStart() {
-    return seg.get(JAVA_LONG, base + NodeLayout.STARTS + 8L * idx);
+    return seg.get(JAVA_LONG_UNALIGNED, base + NodeLayout.STARTS + 8L * idx);
   }
 
   long curEnd(NodeLayout lay) {
-    return seg.get(JAVA_LONG, base + lay.ends + 8L * idx);
+    return seg.get(JAVA_LONG_UNALIGNED, base + lay.ends + 8L * idx);
   }
 
   int curBits(NodeLayout lay) {
-    return seg.get(JAVA_INT, base + lay.bitsAt + 4L * idx);
+    return seg.get(JAVA_INT_UNALIGNED, base + lay.bitsAt + 4L * idx);
   }
 }
