@@ -420,16 +420,21 @@ public final class MempoolCore {
    */
   public void free(long h) {
     checkOpen("free");
+    // Everything the free needs is loaded before the reserve test's load-load fence, which makes the JIT
+    // reload whatever it loads after it: the thread's counters (the allocation's lookup, when the JIT sees
+    // both) and the backing allocator (and its type check) stay in registers.
+    PoolCounters.ThreadCounters cell = counters.mine();
+    ObjectAllocator b = backing;
     if (reserve.looksBelowMin() && refillWith(h)) {
-      counters.addFrees(1);
+      counters.addFrees(cell, 1);
       return;
     }
     try {
-      backing.free(h); // validates h itself: a refused handle changes nothing
+      b.free(h); // validates h itself: a refused handle changes nothing
     } catch (InvalidHandleException e) {
       throw refused(h, e);
     }
-    counters.addFrees(1);
+    counters.addFrees(cell, 1);
   }
 
   /**
@@ -549,7 +554,7 @@ public final class MempoolCore {
       }
     }
     if (countAsFrees && placed > 0) {
-      counters.addFrees(placed);
+      counters.addFrees(counters.mine(), placed);
     }
     if (first != null) {
       if (wake) {

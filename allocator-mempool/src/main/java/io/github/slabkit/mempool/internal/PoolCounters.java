@@ -98,9 +98,19 @@ public final class PoolCounters {
     c.backingHits += n;
   }
 
-  void addFrees(long n) {
-    Thread t = Thread.currentThread();
-    ThreadCounters c = mine(t);
+  /**
+   * The calling thread's counters, or null on a virtual thread; for a caller that looks them up once, before
+   * a fence, and counts after it ({@link #addFrees}).
+   */
+  @Nullable ThreadCounters mine() {
+    return mine(Thread.currentThread());
+  }
+
+  /**
+   * Counts frees in {@code c}, the calling thread's counters from {@link #mine()}, or in the shared adder if
+   * it is null (a virtual thread).
+   */
+  void addFrees(@Nullable ThreadCounters c, long n) {
     if (c == null) {
       frees.add(n);
       return;

@@ -115,6 +115,13 @@ final class Reserve {
   /**
    * The unlocked test of the free path: does the reserve look below {@code minNr}? Preceded by the
    * {@code smp_rmb()} of the ordering argument above.
+   *
+   * <p>The fence is on every free, as in the kernel, and cannot be kept for a rarer branch: only a stale
+   * "full" answer is harmful ("below" is re-checked under the monitor), and "full" is the common answer, so a
+   * fence-free first read would need the fence and a second read exactly when the reserve is full. Nor can it
+   * follow the backing allocator's free, which reads the stash mark the fence also orders. On x86 it emits no
+   * instruction, but the JIT reloads every field read after it (a whole-memory barrier, as the kernel's
+   * {@code barrier()}): callers load what they need before calling this.
    */
   boolean looksBelowMin() {
     VarHandle.loadLoadFence(); // smp_rmb(): the caller's load of the handle before the load of level
