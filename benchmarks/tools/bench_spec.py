@@ -61,6 +61,8 @@ TABLES = [
         ("**SlabCache allocateBulk/freeBulk 64**", f"{B}.slabAllocateBulkFreeBulk"),
         ("**SlabLocal allocate x64, free x64**", f"{B}.slabLocalAllocateFree"),
         ("**SlabLocal allocateBulk/freeBulk 64**", f"{B}.slabLocalAllocateBulkFreeBulk"),
+        ("SlabCache x64 with mempool_free's load-load fence before each free (the fenced floor)",
+         f"{B}.slabFencedAllocateFree"),
         ("Netty pooled, plain thread", f"{B}.nettyPooled"),
         ("Netty pooled, event-loop thread", f"{B}.nettyPooledEventLoop"),
         ("FFM malloc/free", f"{B}.ffmMalloc"),
@@ -84,6 +86,8 @@ TABLES = [
                                      "nettyPooledEventLoop", "nettyPooledEventLoop:nettyElConsumer")]),
     Table("mempool-pair", [
         ("bare SlabCache allocate/free", f"{M}.bareSlabAllocateFree"),
+        ("bare SlabCache allocate/free with mempool_free's load-load fence (the fenced floor)",
+         f"{M}.bareSlabFencedAllocateFree"),
         ("**Mempool allocate/free, backing succeeds**", f"{M}.mempoolAllocateFree"),
         ("**Mempool tryAllocate/free, backing succeeds**", f"{M}.mempoolTryAllocateFree"),
         ("**Mempool allocate/free, reserve path (backing exhausted)**", f"{M}.reservePathAllocateFree"),

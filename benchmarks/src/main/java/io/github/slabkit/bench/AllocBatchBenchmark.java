@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import org.jctools.queues.atomic.MpmcAtomicArrayQueue;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -90,6 +91,24 @@ public class AllocBatchBenchmark {
       h[i] = slab.allocate();
     }
     for (int i = 0; i < BATCH; i++) {
+      slab.free(h[i]);
+    }
+    return h[BATCH - 1];
+  }
+
+  /**
+   * {@link #slabAllocateFree()} with the mempool free's load-load fence before each free and nothing else of
+   * the mempool: the floor of a fenced mempool batch (see {@code MempoolBenchmark.bareSlabFencedAllocateFree}).
+   */
+  @Benchmark
+  @OperationsPerInvocation(BATCH)
+  public long slabFencedAllocateFree() {
+    long[] h = handles;
+    for (int i = 0; i < BATCH; i++) {
+      h[i] = slab.allocate();
+    }
+    for (int i = 0; i < BATCH; i++) {
+      VarHandle.loadLoadFence();
       slab.free(h[i]);
     }
     return h[BATCH - 1];

@@ -9,6 +9,7 @@ import io.github.slabkit.slab.SlabLocal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -189,6 +190,20 @@ public class MempoolBenchmark {
   @Benchmark
   public long bareSlabAllocateFree(Bare s) {
     long h = s.a.allocate();
+    s.a.free(h);
+    return h;
+  }
+
+  /**
+   * The bare slab pair with the kernel's load-load fence of {@code mempool_free} ({@code smp_rmb()}, here
+   * {@link VarHandle#loadLoadFence()}) before the free, and nothing else of the mempool: the floor of a mempool
+   * pair that keeps the fence. It emits no instruction on x86, but the JIT reloads across it what the free
+   * would otherwise keep from the allocation; the distance from {@link #bareSlabAllocateFree} is that cost.
+   */
+  @Benchmark
+  public long bareSlabFencedAllocateFree(Bare s) {
+    long h = s.a.allocate();
+    VarHandle.loadLoadFence();
     s.a.free(h);
     return h;
   }
