@@ -376,14 +376,14 @@ public final class SlabCache implements ObjectAllocator {
     Thread t = Thread.currentThread();
     if (!t.isVirtual()) {
       ThreadCache tc = depot.local(t);
-      return owned(tc, tc.allocate(SlabLayer.TIMED, nanos));
+      return tc.allocateOwned(layer, SlabLayer.TIMED, nanos);
     }
     ThreadCache s = depot.lockStripe();
     if (s == null) {
       return owned(depot.allocateDirect(SlabLayer.TIMED, nanos));
     }
     try {
-      return owned(s, s.allocate(SlabLayer.TIMED, nanos));
+      return s.allocateOwned(layer, SlabLayer.TIMED, nanos);
     } finally {
       s.unlock();
     }
@@ -393,17 +393,6 @@ public final class SlabCache implements ObjectAllocator {
   long owned(long h) {
     if (h != NO_HANDLE) {
       layer.own(h);
-    }
-    return h;
-  }
-
-  /**
-   * {@link #owned(long)} for a handle served through {@code tc}, the caller's thread cache or locked stripe,
-   * whose countdown picks the allocations the leak sampler records.
-   */
-  long owned(ThreadCache tc, long h) {
-    if (h != NO_HANDLE) {
-      layer.own(tc, h);
     }
     return h;
   }

@@ -127,11 +127,7 @@ public final class SlabLocal implements LocalAllocator {
     if (debug) {
       return cache.tryAllocate(timeout, unit);
     }
-    long h = magazines.allocate(SlabLayer.TIMED, unit.toNanos(timeout));
-    if (h != ObjectAllocator.NO_HANDLE) {
-      layer.own(magazines, h);
-    }
-    return h;
+    return magazines.allocateOwned(layer, SlabLayer.TIMED, unit.toNanos(timeout));
   }
 
   /**

@@ -98,36 +98,35 @@ public final class ThreadCache {
       layer.own(this, h);
       return h;
     }
-    long h;
     try {
-      h = depot.allocateSlow(this, mode, 0);
+      return allocateOwnedSlow(layer, mode, 0);
     } catch (InterruptedException e) {
       throw new AssertionError("only TIMED mode is interruptible", e);
     }
+  }
+
+  /**
+   * {@link #allocateOwned(SlabLayer, int)} in any mode, {@link SlabLayer#TIMED} included.
+   *
+   * @param layer the cache's slab layer, which keeps the ownership marks
+   * @param mode the growth mode
+   * @param timeoutNanos the wait limit of a timed allocation
+   * @return an owned handle, or 0
+   * @throws InterruptedException if a timed wait is interrupted; nothing is held then
+   */
+  public long allocateOwned(SlabLayer layer, int mode, long timeoutNanos) throws InterruptedException {
+    if (loaded.count > 0) {
+      return allocateOwned(layer, mode);
+    }
+    return allocateOwnedSlow(layer, mode, timeoutNanos);
+  }
+
+  private long allocateOwnedSlow(SlabLayer layer, int mode, long timeoutNanos) throws InterruptedException {
+    long h = depot.allocateSlow(this, mode, timeoutNanos);
     if (h != 0) {
       layer.own(this, h);
     }
     return h;
-  }
-
-  /**
-   * Allocates for the caller, who owns this cache, in any mode, {@link SlabLayer#TIMED} included, without
-   * marking the object owned (the caller does).
-   *
-   * @param mode the growth mode
-   * @param timeoutNanos the wait limit of a timed allocation
-   * @return a handle, or 0
-   * @throws InterruptedException if a timed wait is interrupted
-   */
-  public long allocate(int mode, long timeoutNanos) throws InterruptedException {
-    Magazine m = loaded;
-    int c = m.count;
-    if (c > 0) {
-      m.count = --c;
-      countAlloc();
-      return m.handles[c];
-    }
-    return depot.allocateSlow(this, mode, timeoutNanos);
   }
 
   /**
