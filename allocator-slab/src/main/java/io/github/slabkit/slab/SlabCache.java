@@ -13,6 +13,7 @@ import io.github.slabkit.slab.internal.SlabDebugger;
 import io.github.slabkit.slab.internal.SlabLayer;
 import io.github.slabkit.slab.internal.ThreadCache;
 import io.github.slabkit.slab.internal.IdleTrimmer;
+import io.github.slabkit.slab.internal.LeakReports;
 import io.github.slabkit.slab.internal.LeakSampler;
 import io.github.slabkit.slab.internal.SlabEvents;
 import io.github.slabkit.slab.internal.SlabCacheMBean;
@@ -25,7 +26,6 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,6 +105,7 @@ public final class SlabCache implements ObjectAllocator {
   private final @Nullable ScheduledFuture<?> idleTrim;
   private final LeakSampler sampler;
   private final @Nullable ScheduledFuture<?> leakAgeCheck;
+  private final LeakReports reports;
   private @Nullable ObjectName mbeanName;
   /**
    * Written with volatile semantics; the fast paths read it plainly through {@link #closedPlain()}. {@link
@@ -176,6 +177,7 @@ public final class SlabCache implements ObjectAllocator {
       this.debugger = null;
     }
     this.fast = debugger == null;
+    this.reports = new LeakReports(name, stride, sampler, debugger);
     this.registry = b.registry;
     if (b.jmx) {
       registerMBean(); // first: a name already taken throws before anything is registered or charged
@@ -1006,19 +1008,7 @@ public final class SlabCache implements ObjectAllocator {
       tags.release(tag); // a leaking cache keeps its tag: its handles are still in the users' hands
     }
     if (leaked > 0) {
-      String msg =
-          "BUG "
-              + name
-              + ": "
-              + leaked
-              + " objects ("
-              + Allocators.bytes(leaked * layer.stride)
-              + ") still allocated at close(); their slabs are kept, not freed. Free every object before"
-              + " close()"
-              + (debugger != null
-                  ? "; live objects by allocation site:\n" + debugger.leakSites()
-                  : sampledSites(", or enable tracking (SlabDebug flag U, -D" + SlabDebug.PROPERTY
-                      + "=U) to see where each was allocated"));
+      String msg = reports.atClose(leaked);
       for (LeakSampler.Site site : sampler.live()) {
         SlabEvents.leakSuspect(name, site, System.nanoTime(), "close");
       }
@@ -1041,72 +1031,13 @@ public final class SlabCache implements ObjectAllocator {
     if (live <= 0) {
       return "";
     }
-    return "BUG "
-        + name
-        + ": "
-        + live
-        + " objects ("
-        + Allocators.bytes(live * layer.stride)
-        + ") still allocated\n"
-        + (debugger != null
-            ? debugger.leakSites()
-            : sampledSites("; enable tracking (SlabDebug flag U or -D" + SlabDebug.PROPERTY
-                + "=U) to see every allocation site").substring(2) + "\n");
-  }
-
-  /**
-   * The leak detector's part of a leak report: the sampled live objects with their sites, or why there are
-   * none.
-   *
-   * @param advice what to say when no live object was sampled
-   */
-  private String sampledSites(String advice) {
-    if (!sampler.enabled()) {
-      return advice + " (or sampled: SlabCacheBuilder.leakSampling, -D"
-          + SlabCacheBuilder.LEAK_SAMPLING_PROPERTY + ")";
-    }
-    List<LeakSampler.Site> live = sampler.live();
-    if (live.isEmpty()) {
-      return "; none of them was sampled (1 allocation in " + sampler.interval() + " is)" + advice;
-    }
-    long now = System.nanoTime();
-    StringBuilder sb = new StringBuilder("; sampled live objects (1 allocation in ")
-        .append(sampler.interval()).append(" is sampled), oldest first:\n");
-    for (LeakSampler.Site site : live) {
-      sb.append(describe(site, now));
-    }
-    return sb.toString();
-  }
-
-  private static String describe(LeakSampler.Site site, long now) {
-    return "  object 0x" + Long.toHexString(site.handle()) + ", allocated "
-        + age(now - site.allocatedNanos()) + " ago on thread '" + site.thread() + "':\n"
-        + site.framesText();
-  }
-
-  /** A duration for a message: {@code 850 ms}, {@code 12.3 s}, {@code 4.0 min}. */
-  private static String age(long nanos) {
-    if (nanos < 1_000_000_000L) {
-      return nanos / 1_000_000 + " ms";
-    }
-    double s = nanos / 1e9;
-    return s < 120 ? String.format(Locale.ROOT, "%.1f s", s) : String.format(Locale.ROOT, "%.1f min", s / 60);
+    return reports.liveNow(live);
   }
 
   /** The leak detector's age check, on the shared timer thread: reports each aged sampled object once. */
   private void reportAgedLeaks() {
-    if (closed) {
-      return;
-    }
-    long now = System.nanoTime();
-    for (LeakSampler.Site site : sampler.takeAged(now)) {
-      SlabEvents.leakSuspect(name, site, now, "age");
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "LEAK? " + name + ": an object is still allocated " + age(now - site.allocatedNanos())
-              + " after its allocation (the cache's leakAge is " + age(sampler.ageNanos())
-              + "; 1 allocation in " + sampler.interval() + " is sampled). Free it when done, or raise"
-              + " leakAge above its legitimate lifetime.\n" + describe(site, now));
+    if (!closed) {
+      reports.reportAged();
     }
   }
 
