@@ -653,12 +653,20 @@ public final class SlabCache implements ObjectAllocator {
       return true;
     }
     if (debugger != null) {
-      for (int i = 0; i < n; i++) {
-        dst[i] = debugAllocate(mode, 0);
-        if (dst[i] == NO_HANDLE) {
-          freeBulk(dst, i);
-          return false;
+      int i = 0;
+      try {
+        for (; i < n; i++) {
+          dst[i] = debugAllocate(mode, 0);
+          if (dst[i] == NO_HANDLE) {
+            freeBulk(dst, i);
+            return false;
+          }
         }
+      } catch (RuntimeException | Error e) {
+        // All or nothing holds for a throw too (an object constructor, a debug report, a closing cache):
+        // the objects taken before it go back, or the caller, who never sees them, would leak them.
+        giveBack(dst, i, e);
+        throw e;
       }
       return true;
     }
@@ -693,6 +701,17 @@ public final class SlabCache implements ObjectAllocator {
       }
     }
     return ok;
+  }
+
+  /** Frees {@code dst[0..n)} after {@code cause} ended a bulk call; a failure to free is added to it. */
+  private void giveBack(long[] dst, int n, Throwable cause) {
+    for (int j = 0; j < n; j++) {
+      try {
+        free(dst[j]);
+      } catch (RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+    }
   }
 
   /**

@@ -1,0 +1,98 @@
+package io.github.slabkit.slab;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.github.slabkit.allocator.MemoryBudget;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Failure paths an outside checker would try: a constructor that throws while a debug-mode bulk or a sheaf
+ * grows a slab must leave no object, charge or native memory behind (issue 11's promise, in every path).
+ */
+class SlabAdversaryTest {
+  private static final int PER_SLAB = 8;
+  private static final long SLAB = 64L * PER_SLAB;
+
+  /** Throws from the {@code failAt}-th construction on (1-based). */
+  private static ObjectConstructor failingFrom(int failAt) {
+    AtomicInteger calls = new AtomicInteger();
+    return (MemorySegment object) -> {
+      if (calls.incrementAndGet() >= failAt) {
+        throw new IllegalStateException("constructor failed on purpose");
+      }
+    };
+  }
+
+  private static SlabCache cache(String name, MemoryBudget budget, ObjectConstructor ctor, boolean debug) {
+    SlabCacheBuilder b =
+        SlabCache.builder(name)
+            .objectSize(64)
+            .objectsPerSlab(PER_SLAB)
+            .magazineSize(4)
+            .budget(budget)
+            .constructor(ctor)
+            .throwOnLeak(true);
+    if (debug) {
+      b.debug(SlabDebug.of("FZPU"));
+    }
+    return b.build();
+  }
+
+  private static void assertBulkLosesNothing(boolean debug, boolean local, boolean blocking) {
+    MemoryBudget budget = MemoryBudget.ofBytes("adv-bulk", 4 * SLAB);
+    // the first slab constructs; the second slab's third object throws
+    SlabCache c = cache("adv-bulk", budget, failingFrom(PER_SLAB + 3), debug);
+    long[] dst = new long[PER_SLAB + 4];
+    if (local) {
+      try (SlabLocal l = c.local()) {
+        if (blocking) {
+          assertThrows(IllegalStateException.class, () -> l.allocateBulk(dst, dst.length));
+        } else {
+          assertThrows(IllegalStateException.class, () -> l.tryAllocateBulk(dst, dst.length));
+        }
+      }
+    } else if (blocking) {
+      assertThrows(IllegalStateException.class, () -> c.allocateBulk(dst, dst.length));
+    } else {
+      assertThrows(IllegalStateException.class, () -> c.tryAllocateBulk(dst, dst.length));
+    }
+    assertEquals(0, c.slabStatistics().activeObjects(), "a bulk call that threw must hold nothing");
+    assertEquals("", c.leakReport());
+    assertDoesNotThrow(c::close, "every object must be back: close() finds no leak");
+    assertEquals(0, budget.used(), "close() must credit every slab");
+  }
+
+  @Test
+  void debugBulkLosesNothingWhenGrowthThrows() {
+    assertBulkLosesNothing(true, false, true);
+    assertBulkLosesNothing(true, false, false);
+  }
+
+  @Test
+  void debugContextBulkLosesNothingWhenGrowthThrows() {
+    assertBulkLosesNothing(true, true, true);
+    assertBulkLosesNothing(true, true, false);
+  }
+
+  @Test
+  void contextBulkLosesNothingWhenGrowthThrows() {
+    assertBulkLosesNothing(false, true, true);
+    assertBulkLosesNothing(false, true, false);
+    assertBulkLosesNothing(false, false, false);
+  }
+
+  @Test
+  void debugPrefillLosesNothingWhenGrowthThrows() {
+    MemoryBudget budget = MemoryBudget.ofBytes("adv-sheaf", 4 * SLAB);
+    SlabCache c = cache("adv-sheaf", budget, failingFrom(PER_SLAB + 3), true);
+    assertThrows(IllegalStateException.class, () -> c.prefill(PER_SLAB + 4));
+    assertThrows(IllegalStateException.class, () -> c.tryPrefill(PER_SLAB + 4));
+    assertEquals(0, c.slabStatistics().activeObjects());
+    assertDoesNotThrow(c::close);
+    assertEquals(0, budget.used());
+  }
+}
