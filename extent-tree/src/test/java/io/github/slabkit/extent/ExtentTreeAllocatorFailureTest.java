@@ -1,0 +1,162 @@
+package io.github.slabkit.extent;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.slabkit.allocator.AllocatorStatistics;
+import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.allocator.contract.TestAllocator;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A state allocator that throws (a slab constructor failing while a slab grows behind a mempool, or a
+ * user's allocator) in the middle of an operation: no range may stay locked by a lock that threw, no
+ * state or node may be lost, and the tree stays usable and closes with every object back.
+ */
+class ExtentTreeAllocatorFailureTest {
+
+  /** Delegates to a {@link TestAllocator} and throws from the {@code throwIn}-th allocation from now. */
+  private static final class ThrowingAllocator implements ObjectAllocator {
+    final TestAllocator a;
+    private int throwIn; // 0: off
+
+    ThrowingAllocator(TestAllocator a) {
+      this.a = a;
+    }
+
+    /** The {@code k}-th allocation from now throws (1 = the next one). */
+    void throwAt(int k) {
+      throwIn = k;
+    }
+
+    private void maybeThrow() {
+      if (throwIn > 0 && --throwIn == 0) {
+        throw new IllegalStateException("allocator failed on purpose");
+      }
+    }
+
+    @Override
+    public String name() {
+      return a.name();
+    }
+
+    @Override
+    public long objectSize() {
+      return a.objectSize();
+    }
+
+    @Override
+    public long tryAllocate() {
+      maybeThrow();
+      return a.tryAllocate();
+    }
+
+    @Override
+    public long tryAllocate(long timeout, TimeUnit unit) {
+      maybeThrow();
+      return a.tryAllocate(timeout, unit);
+    }
+
+    @Override
+    public long allocate() {
+      maybeThrow();
+      return a.allocate();
+    }
+
+    @Override
+    public void free(long handle) {
+      a.free(handle);
+    }
+
+    @Override
+    public void checkHandle(long handle) {
+      a.checkHandle(handle);
+    }
+
+    @Override
+    public MemorySegment memory(long handle) {
+      return a.memory(handle);
+    }
+
+    @Override
+    public long offset(long handle) {
+      return a.offset(handle);
+    }
+
+    @Override
+    public AllocatorStatistics statistics() {
+      return a.statistics();
+    }
+
+    @Override
+    public void close() {
+      a.close();
+    }
+  }
+
+  private static ThrowingAllocator allocator(long objectSize) {
+    return new ThrowingAllocator(new TestAllocator("throwing", objectSize, 10_000, 7));
+  }
+
+  private static void assertLockThatThrewHoldsNothing(ExtentTree tree, ThrowingAllocator a) {
+    tree.set(0, 9, ExtentBits.DIRTY);
+    tree.set(20, 29, ExtentBits.DIRTY);
+    tree.set(40, 49, ExtentBits.DIRTY); // a B+tree leaf of 3 is full now: the hole needs a node
+    // [0, 9] is a whole state: the lock's pass adds LOCKED to it without a new state, then needs one for
+    // the hole [10, 19], and the allocator throws there.
+    a.throwAt(1);
+    assertThrows(IllegalStateException.class, () -> tree.lock(0, 29));
+    assertFalse(tree.rangeHasAny(0, 29, ExtentBits.LOCKED), "a lock that threw must not keep its prefix locked: "
+        + tree.states());
+    tree.verify();
+    assertTrue(tree.tryLock(0, 29), "the range must be lockable again");
+    tree.unlock(0, 29);
+    tree.clear(0, 49, ExtentBits.CLEAR_ALL_BITS);
+    assertDoesNotThrow(tree::close);
+    assertEquals(0, a.a.live(), "every state goes back at close");
+  }
+
+  @Test
+  void aLockWhoseAllocatorThrowsUndoesItsPrefix() {
+    ThrowingAllocator a = allocator(ExtentTreeBuilder.STATE_SIZE);
+    assertLockThatThrewHoldsNothing(ExtentTree.builder("throwing-lock").allocator(a).build(), a);
+  }
+
+  @Test
+  void aBTreeLockWhoseAllocatorThrowsUndoesItsPrefix() {
+    ThrowingAllocator a = allocator(ExtentTreeBuilder.NODE_SIZE);
+    assertLockThatThrewHoldsNothing(ExtentTree.builder("throwing-lock-b").allocator(a).bTree(3, 3).build(), a);
+  }
+
+  @Test
+  void aBTreeSplitChainWhoseAllocatorThrowsLosesNoNode() {
+    ThrowingAllocator a = allocator(ExtentTreeBuilder.NODE_SIZE);
+    ExtentTree tree = ExtentTree.builder("throwing-chain").allocator(a).bTree(3, 3).build();
+    // Disjoint states (holes between them, so nothing merges): with 3 states a leaf and 3 children an inner
+    // node, insertions soon need a chain of two or more nodes (a leaf and its parent, or a new root). The
+    // second node of each insertion's chain throws, when there is one.
+    int thrown = 0;
+    for (int i = 0; i < 60; i++) {
+      a.throwAt(2);
+      try {
+        tree.set(i * 10L, i * 10L + 4, ExtentBits.DIRTY);
+      } catch (IllegalStateException e) {
+        thrown++;
+        a.throwAt(0);
+        tree.set(i * 10L, i * 10L + 4, ExtentBits.DIRTY); // the same insertion, now without a failure
+      }
+      a.throwAt(0);
+      tree.verify();
+    }
+    assertTrue(thrown > 0, "the test must hit a chain of two nodes");
+    assertEquals(60, tree.stateCount());
+    tree.clear(0, Long.MAX_VALUE - 1, ExtentBits.CLEAR_ALL_BITS);
+    assertDoesNotThrow(tree::close);
+    assertEquals(0, a.a.live(), "a node taken for a chain that failed must go back to the allocator");
+  }
+}
