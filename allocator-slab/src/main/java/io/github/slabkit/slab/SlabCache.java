@@ -555,8 +555,8 @@ public final class SlabCache implements ObjectAllocator {
    * it instead of freeing it (see {@link ObjectAllocator#stash}). The object stays allocated in its slab, but
    * the ownership side table marks it free: a later {@link #free} or {@code stash} of the handle is refused
    * as a double free until {@link #unstash} hands it out again. One load and one compare, as {@code free}. In
-   * debug mode the debugger's exact checks apply instead (not {@code 0}, ours, not free in its slab); a
-   * stashed object then is not marked, and the layer on top detects a second stash itself.
+   * debug mode the debugger's exact checks apply instead (not {@code 0}, ours, not free in its slab, not
+   * stashed), and the debugger marks the object stashed, so a later free or stash is refused in the same way.
    *
    * @param handle a handle this cache returned, not freed or stashed since
    * @throws InvalidHandleException if {@code handle} is {@code 0}, another allocator's, names a slot or slab
@@ -571,7 +571,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     if (debugger != null) {
       try {
-        debugger.checkAllocated(handle);
+        debugger.stash(handle);
       } catch (InvalidHandleException e) {
         throw countIfDoubleFree(e);
       }
@@ -590,6 +590,8 @@ public final class SlabCache implements ObjectAllocator {
   public void unstash(long handle) {
     if (debugger == null) {
       layer.own(handle);
+    } else {
+      debugger.unstash(handle);
     }
   }
 
