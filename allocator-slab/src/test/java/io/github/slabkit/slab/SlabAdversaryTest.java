@@ -2,7 +2,9 @@ package io.github.slabkit.slab;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.slabkit.allocator.MemoryBudget;
 import java.lang.foreign.MemorySegment;
@@ -94,5 +96,64 @@ class SlabAdversaryTest {
     assertEquals(0, c.slabStatistics().activeObjects());
     assertDoesNotThrow(c::close);
     assertEquals(0, budget.used());
+  }
+
+  /** One allocation path of the cache, called on the thread that runs the check. */
+  private interface Path {
+    long allocate(SlabCache c) throws Exception;
+  }
+
+  /**
+   * Every single-object path (cache and context; blocking, non-blocking, timed; platform and virtual thread;
+   * debug mode or not) that grows a slab whose constructor throws loses no object, charge or memory.
+   */
+  @Test
+  void everySingleAllocationPathLosesNothingWhenGrowthThrows() throws Exception {
+    Path[] paths = {
+      SlabCache::allocate,
+      SlabCache::tryAllocate,
+      c -> c.tryAllocate(10, java.util.concurrent.TimeUnit.MILLISECONDS),
+      c -> {
+        try (SlabLocal l = c.local()) {
+          return l.allocate();
+        }
+      },
+      c -> {
+        try (SlabLocal l = c.local()) {
+          return l.tryAllocate();
+        }
+      },
+      c -> {
+        try (SlabLocal l = c.local()) {
+          return l.tryAllocate(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+      },
+    };
+    for (boolean debug : new boolean[] {false, true}) {
+      for (boolean virtual : new boolean[] {false, true}) {
+        for (int p = 0; p < paths.length; p++) {
+          String what = "path " + p + (debug ? " debug" : "") + (virtual ? " virtual" : "");
+          MemoryBudget budget = MemoryBudget.ofBytes("adv-single", 4 * SLAB);
+          SlabCache c = cache("adv-single", budget, failingFrom(1), debug);
+          Path path = paths[p];
+          java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+          Runnable r = () -> {
+            try {
+              path.allocate(c);
+            } catch (Throwable t) {
+              thrown.set(t);
+            }
+          };
+          Thread t = virtual ? Thread.ofVirtual().start(r) : Thread.ofPlatform().start(r);
+          t.join(5_000);
+          assertFalse(t.isAlive(), what + " hangs");
+          assertTrue(thrown.get() instanceof IllegalStateException, what + ": " + thrown.get());
+          assertEquals(0, c.slabStatistics().activeObjects(), what);
+          assertEquals(0, c.slabStatistics().totalSlabs(), what);
+          assertEquals(0, budget.used(), what + ": the failed slab's charge");
+          assertDoesNotThrow(c::close, what);
+        }
+      }
+    }
   }
 }
