@@ -156,4 +156,39 @@ class SlabAdversaryTest {
       }
     }
   }
+
+  /**
+   * A shrinker of another component that throws while a blocking allocation reclaims: the allocation may
+   * fail with it, but holds nothing afterwards, and the cache keeps working and closes clean.
+   */
+  @Test
+  void aThrowingForeignShrinkerLosesNothing() throws Exception {
+    for (int p = 0; p < 4; p++) {
+      MemoryBudget budget = MemoryBudget.ofBytes("adv-shrinker", 2 * SLAB);
+      try (MemoryBudget.Registration reg = budget.register(wanted -> {
+        throw new IllegalStateException("shrinker failed on purpose");
+      })) {
+        SlabCache c = cache("adv-shrinker", budget, o -> {}, false);
+        long[] mine = new long[2 * PER_SLAB]; // every object of the two slabs the budget holds
+        c.allocateBulk(mine, mine.length); // two slabs charged: the budget is full
+        long[] more = new long[PER_SLAB];
+        final int path = p;
+        try {
+          switch (path) {
+            case 0 -> c.allocate();
+            case 1 -> c.allocateBulk(more, more.length);
+            case 2 -> c.tryAllocate(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+            default -> c.prefill(PER_SLAB - 1);
+          }
+        } catch (RuntimeException expected) {
+          // the shrinker's exception or AllocationFailedException: either is fine, nothing may be held
+        }
+        assertEquals(mine.length, c.slabStatistics().activeObjects(), "path " + path);
+        c.freeBulk(mine, mine.length);
+        assertEquals(0, c.slabStatistics().activeObjects(), "path " + path);
+        assertDoesNotThrow(c::close, "path " + path);
+        assertEquals(0, budget.used(), "path " + path);
+      }
+    }
+  }
 }
