@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.MemoryBudget;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -190,5 +191,30 @@ class SlabAdversaryTest {
         assertEquals(0, budget.used(), "path " + path);
       }
     }
+  }
+
+  /**
+   * A bulk demand larger than the budget could ever hold fails at once (not after the cache's maxWait, and
+   * never by waiting forever), through the cache, a sheaf and a context, and holds nothing.
+   */
+  @Test
+  void aBulkLargerThanTheBudgetFailsAtOnceAndHoldsNothing() {
+    MemoryBudget budget = MemoryBudget.ofBytes("adv-huge", 2 * SLAB);
+    SlabCache c =
+        SlabCache.builder("adv-huge").objectSize(64).objectsPerSlab(PER_SLAB).budget(budget)
+            .maxWait(java.time.Duration.ofSeconds(30)).throwOnLeak(true).build();
+    long h = c.allocate();
+    int tooMany = 2 * PER_SLAB + 1;
+    long t0 = System.nanoTime();
+    assertThrows(AllocationFailedException.class, () -> c.allocateBulk(new long[tooMany], tooMany));
+    assertThrows(AllocationFailedException.class, () -> c.prefill(tooMany));
+    try (SlabLocal l = c.local()) {
+      assertThrows(AllocationFailedException.class, () -> l.allocateBulk(new long[tooMany], tooMany));
+    }
+    assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "must fail at once");
+    assertEquals(1, c.slabStatistics().activeObjects());
+    c.free(h);
+    assertDoesNotThrow(c::close);
+    assertEquals(0, budget.used());
   }
 }
