@@ -34,7 +34,23 @@ class ExtentTreeAllocatorFailureTest {
       throwIn = k;
     }
 
+    private java.util.@org.jspecify.annotations.Nullable Random random;
+
+    /** Every allocation throws with probability 1/8 (seeded), until {@code stop}. */
+    void throwRandomly(long seed) {
+      random = new java.util.Random(seed);
+    }
+
+    void stop() {
+      random = null;
+      throwIn = 0;
+    }
+
     private void maybeThrow() {
+      java.util.Random r = random;
+      if (r != null && r.nextInt(8) == 0) {
+        throw new IllegalStateException("allocator failed on purpose (random)");
+      }
       if (throwIn > 0 && --throwIn == 0) {
         throw new IllegalStateException("allocator failed on purpose");
       }
@@ -158,5 +174,53 @@ class ExtentTreeAllocatorFailureTest {
     tree.clear(0, Long.MAX_VALUE - 1, ExtentBits.CLEAR_ALL_BITS);
     assertDoesNotThrow(tree::close);
     assertEquals(0, a.a.live(), "a node taken for a chain that failed must go back to the allocator");
+  }
+
+  /**
+   * Random operations of every kind while the allocator throws now and then: every operation either
+   * completes or throws the allocator's exception; afterwards the tree is consistent, no lock that threw
+   * left a locked byte, and clearing and closing gives every object back.
+   */
+  @Test
+  void randomOperationsWithRandomAllocatorFailuresLoseNothing() {
+    for (boolean bTree : new boolean[] {false, true}) {
+      ThrowingAllocator a = allocator(bTree ? ExtentTreeBuilder.NODE_SIZE : ExtentTreeBuilder.STATE_SIZE);
+      ExtentTreeBuilder b = ExtentTree.builder("random-failures").allocator(a);
+      ExtentTree tree = (bTree ? b.bTree(3, 3) : b).build();
+      java.util.Random rnd = new java.util.Random(42);
+      a.throwRandomly(7);
+      int[] bits = {ExtentBits.DIRTY, ExtentBits.DELALLOC, ExtentBits.DEFRAG, ExtentBits.DIRTY | ExtentBits.DEFRAG};
+      long failures = 0;
+      for (int i = 0; i < 3000; i++) {
+        long start = rnd.nextInt(400);
+        long end = start + rnd.nextInt(40);
+        int bit = bits[rnd.nextInt(bits.length)];
+        try {
+          switch (rnd.nextInt(5)) {
+            case 0, 1 -> tree.set(start, end, bit);
+            case 2 -> tree.clear(start, end, bit);
+            case 3 -> tree.convert(start, end, bit, ExtentBits.DEFRAG & ~bit);
+            default -> {
+              if (tree.tryLock(start, end)) {
+                tree.unlock(start, end);
+              }
+            }
+          }
+        } catch (IllegalStateException e) {
+          if (!e.getMessage().contains("on purpose")) {
+            throw e;
+          }
+          failures++;
+        }
+        assertFalse(tree.rangeHasAny(0, 1000, ExtentBits.LOCKED), "a lock that threw left bytes locked at " + i);
+      }
+      a.stop();
+      assertTrue(failures > 0, "the allocator must have failed");
+      tree.verify();
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
+      assertTrue(tree.isEmpty());
+      assertDoesNotThrow(tree::close);
+      assertEquals(0, a.a.live(), (bTree ? "B+tree" : "rb-tree") + ": every object goes back at close");
+    }
   }
 }
