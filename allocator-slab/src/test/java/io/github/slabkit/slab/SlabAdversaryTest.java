@@ -217,4 +217,36 @@ class SlabAdversaryTest {
     assertDoesNotThrow(c::close);
     assertEquals(0, budget.used());
   }
+
+  /**
+   * Extreme builder values are refused with {@link IllegalArgumentException} naming the problem, never an
+   * arithmetic overflow, a negative array size or an attempt to map exabytes.
+   */
+  @Test
+  void extremeBuilderValuesAreRefusedClearly() {
+    java.util.List<java.util.function.Supplier<SlabCacheBuilder>> bad = java.util.List.of(
+        () -> SlabCache.builder("x").objectSize(Long.MAX_VALUE),
+        () -> SlabCache.builder("x").objectSize(Long.MAX_VALUE / 2),
+        () -> SlabCache.builder("x").objectSize(1L << 40).objectsPerSlab(1 << 30),
+        () -> SlabCache.builder("x").objectSize(64).objectsPerSlab(Integer.MAX_VALUE),
+        () -> SlabCache.builder("x").objectSize(64).alignment(1L << 62),
+        () -> SlabCache.builder("x").objectSize(64).alignment(3),
+        () -> SlabCache.builder("x").objectSize(64).alignment(-8),
+        () -> SlabCache.builder("x").objectSize(64).objectsPerSlab(0),
+        () -> SlabCache.builder("x").objectSize(64).objectsPerSlab(-1),
+        () -> SlabCache.builder("x").objectSize(64).slabSize(-1),
+        () -> SlabCache.builder("x").objectSize(-1),
+        () -> SlabCache.builder("x").objectSize(64).magazineSize(0),
+        () -> SlabCache.builder("x").objectSize(64).maxWait(java.time.Duration.ofMillis(-1)),
+        () -> SlabCache.builder("x").objectSize(64).leakSampling(-1));
+    for (int i = 0; i < bad.size(); i++) {
+      int k = i;
+      Throwable t = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class, () -> {
+        try (SlabCache c = bad.get(k).get().build()) {
+          c.allocate();
+        }
+      }, "case " + k);
+      assertTrue(t instanceof IllegalArgumentException, "case " + k + ": " + t);
+    }
+  }
 }

@@ -52,4 +52,13 @@ class ExtentTreeEdgeOffsetsTest {
       assertTrue(t.isEmpty());
     }
   }
+
+  /** A bad slab size reaches the slab builder's check instead of being taken for "unset". */
+  @Test
+  void badSlabSizesAreRefused() {
+    for (long bytes : new long[] {0, -1, -4096}) {
+      org.junit.jupiter.api.Assertions.assertThrows(
+          IllegalArgumentException.class, () -> builder("bad-slab").slabSize(bytes).build().close(), "slabSize " + bytes);
+    }
+  }
 }
