@@ -61,4 +61,30 @@ class ExtentTreeEdgeOffsetsTest {
           IllegalArgumentException.class, () -> builder("bad-slab").slabSize(bytes).build().close(), "slabSize " + bytes);
     }
   }
+
+  /**
+   * A visitor that throws ends the visit with its exception, and the tree is left unlocked and usable, on
+   * this thread and on another (the tree lock and the thread's visit mark are given back).
+   */
+  @Test
+  void aThrowingVisitorLeavesTheTreeUsable() throws Exception {
+    try (ExtentTree t = builder("throwing-visitor").build()) {
+      for (int i = 0; i < 20; i++) {
+        t.set(10L * i, 10L * i + 4, DIRTY);
+      }
+      org.junit.jupiter.api.Assertions.assertThrows(ArithmeticException.class, () -> t.forEach(0, 1000, (s, e, b) -> {
+        throw new ArithmeticException("visitor failed on purpose");
+      }));
+      t.set(500, 600, DEFRAG);
+      assertEquals(DIRTY, t.bitsAt(0));
+      Thread other = Thread.ofPlatform().start(() -> {
+        t.lock(0, 1000);
+        t.unlock(0, 1000);
+      });
+      other.join(5_000);
+      assertFalse(other.isAlive(), "the tree lock was not given back");
+      t.verify();
+      t.clear(0, MAX, ExtentBits.CLEAR_ALL_BITS);
+    }
+  }
 }
