@@ -23,30 +23,30 @@ class ExtentTreeAllocatorFailureTest {
   /** Delegates to a {@link TestAllocator} and throws from the {@code throwIn}-th allocation from now. */
   private static final class ThrowingAllocator implements ObjectAllocator {
     final TestAllocator a;
-    private int throwIn; // 0: off
+    private int throwIn; // 0: off; guarded by this
 
     ThrowingAllocator(TestAllocator a) {
       this.a = a;
     }
 
     /** The {@code k}-th allocation from now throws (1 = the next one). */
-    void throwAt(int k) {
+    synchronized void throwAt(int k) {
       throwIn = k;
     }
 
-    private java.util.@org.jspecify.annotations.Nullable Random random;
+    private java.util.@org.jspecify.annotations.Nullable Random random; // guarded by this
 
     /** Every allocation throws with probability 1/8 (seeded), until {@code stop}. */
-    void throwRandomly(long seed) {
+    synchronized void throwRandomly(long seed) {
       random = new java.util.Random(seed);
     }
 
-    void stop() {
+    synchronized void stop() {
       random = null;
       throwIn = 0;
     }
 
-    private void maybeThrow() {
+    private synchronized void maybeThrow() {
       java.util.Random r = random;
       if (r != null && r.nextInt(8) == 0) {
         throw new IllegalStateException("allocator failed on purpose (random)");
@@ -219,6 +219,72 @@ class ExtentTreeAllocatorFailureTest {
       tree.verify();
       tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
       assertTrue(tree.isEmpty());
+      assertDoesNotThrow(tree::close);
+      assertEquals(0, a.a.live(), (bTree ? "B+tree" : "rb-tree") + ": every object goes back at close");
+    }
+  }
+
+  /**
+   * Threads lock overlapping ranges, set and clear bits in them and unlock, while the allocator throws now
+   * and then: a lock that throws holds nothing (so no other thread waits forever on its prefix), the unlock
+   * of a range exactly as locked never needs memory, nobody hangs, and everything goes back at close.
+   */
+  @Test
+  void threadsLockingWhileTheAllocatorThrowsNeitherHangNorLeak() throws Exception {
+    for (boolean bTree : new boolean[] {false, true}) {
+      ThrowingAllocator a = allocator(bTree ? ExtentTreeBuilder.NODE_SIZE : ExtentTreeBuilder.STATE_SIZE);
+      ExtentTreeBuilder b = ExtentTree.builder("locking-failures").allocator(a);
+      ExtentTree tree = (bTree ? b.bTree(3, 3) : b).build();
+      a.throwRandomly(3);
+      java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.atomic.AtomicLong injected = new java.util.concurrent.atomic.AtomicLong();
+      Thread[] threads = new Thread[3];
+      for (int t = 0; t < threads.length; t++) {
+        long seed = t;
+        threads[t] = Thread.ofPlatform().start(() -> {
+          java.util.Random rnd = new java.util.Random(seed);
+          try {
+            for (int i = 0; i < 400; i++) {
+              long start = rnd.nextInt(200);
+              long end = start + rnd.nextInt(30);
+              try {
+                tree.lock(start, end);
+              } catch (IllegalStateException e) {
+                if (!e.getMessage().contains("on purpose")) {
+                  throw e;
+                }
+                injected.incrementAndGet();
+                continue;
+              }
+              try {
+                tree.set(start + rnd.nextInt((int) (end - start + 1)), end, ExtentBits.DIRTY);
+                tree.clear(start, start + rnd.nextInt((int) (end - start + 1)), ExtentBits.DIRTY);
+              } catch (IllegalStateException e) {
+                if (!e.getMessage().contains("on purpose")) {
+                  throw e;
+                }
+                injected.incrementAndGet();
+              } finally {
+                tree.unlock(start, end);
+              }
+            }
+          } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+          }
+        });
+      }
+      for (Thread t : threads) {
+        t.join(10_000);
+        assertFalse(t.isAlive(), "a thread hangs: " + tree.states());
+      }
+      if (failure.get() != null) {
+        throw new AssertionError(failure.get());
+      }
+      a.stop();
+      assertTrue(injected.get() > 0);
+      tree.verify();
+      assertFalse(tree.rangeHasAny(0, 1000, ExtentBits.LOCKED), "a byte stayed locked: " + tree.states());
+      tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS);
       assertDoesNotThrow(tree::close);
       assertEquals(0, a.a.live(), (bTree ? "B+tree" : "rb-tree") + ": every object goes back at close");
     }
