@@ -65,6 +65,9 @@ class SlabAdversaryTest {
       assertThrows(IllegalStateException.class, () -> c.tryAllocateBulk(dst, dst.length));
     }
     assertEquals(0, c.slabStatistics().activeObjects(), "a bulk call that threw must hold nothing");
+    io.github.slabkit.allocator.AllocatorStatistics st = c.statistics();
+    assertEquals(st.liveObjects(), st.allocations() - st.frees(), "the counters must balance: " + st);
+    assertEquals(0, st.liveObjects(), st.toString());
     assertEquals("", c.leakReport());
     assertDoesNotThrow(c::close, "every object must be back: close() finds no leak");
     assertEquals(0, budget.used(), "close() must credit every slab");
@@ -151,6 +154,8 @@ class SlabAdversaryTest {
           assertFalse(t.isAlive(), what + " hangs");
           assertTrue(thrown.get() instanceof IllegalStateException, what + ": " + thrown.get());
           assertEquals(0, c.slabStatistics().activeObjects(), what);
+          io.github.slabkit.allocator.AllocatorStatistics st = c.statistics();
+          assertEquals(0, st.allocations() - st.frees(), what + ": the counters must balance: " + st);
           assertEquals(0, c.slabStatistics().totalSlabs(), what);
           assertEquals(0, budget.used(), what + ": the failed slab's charge");
           assertDoesNotThrow(c::close, what);
