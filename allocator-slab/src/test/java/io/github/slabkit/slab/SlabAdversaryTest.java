@@ -314,4 +314,35 @@ class SlabAdversaryTest {
       }
     }
   }
+
+  /**
+   * Virtual threads that take a context, use it and die without closing it: shrink() returns what their
+   * contexts cached (the class documentation's promise), so nothing stays cached and close finds no leak.
+   */
+  @Test
+  void contextsOfDeadVirtualThreadsAreReclaimedByShrink() throws Exception {
+    MemoryBudget budget = MemoryBudget.ofBytes("adv-vt", 64 * SLAB);
+    SlabCache c = cache("adv-vt", budget, o -> {}, false);
+    try (java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 500; i++) {
+        ex.submit(() -> {
+          SlabLocal l = c.local(); // never closed: the thread dies with it
+          long[] hs = new long[3];
+          for (int k = 0; k < hs.length; k++) {
+            hs[k] = l.allocate();
+          }
+          for (long h : hs) {
+            l.free(h);
+          }
+          return null;
+        });
+      }
+    }
+    c.shrink();
+    io.github.slabkit.allocator.AllocatorStatistics st = c.statistics();
+    assertEquals(0, st.liveObjects(), st.toString());
+    assertEquals(0, st.cachedObjects(), "dead contexts' magazines must be reclaimed: " + st);
+    assertEquals(0, budget.used(), "every slab released: " + st);
+    assertDoesNotThrow(c::close);
+  }
 }
