@@ -495,8 +495,19 @@ public final class Kmalloc implements AutoCloseable {
       return handle;
     }
     long moved = allocate(newSize, alignment);
-    MemorySegment.copy(memory(handle), offset(handle), memory(moved), offset(moved), Math.min(usable, newSize));
-    free(handle);
+    try {
+      MemorySegment.copy(memory(handle), offset(handle), memory(moved), offset(moved), Math.min(usable, newSize));
+      free(handle);
+    } catch (RuntimeException | Error e) {
+      // The cheap check above passes a freed class handle whose slab is still there; its free refuses it.
+      // The new object must not be lost then: the caller never sees it.
+      try {
+        free(moved);
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
     return moved;
   }
 

@@ -557,8 +557,8 @@ public final class SlabCache implements ObjectAllocator {
    * it instead of freeing it (see {@link ObjectAllocator#stash}). The object stays allocated in its slab, but
    * the ownership side table marks it free: a later {@link #free} or {@code stash} of the handle is refused
    * as a double free until {@link #unstash} hands it out again. One load and one compare, as {@code free}. In
-   * debug mode the debugger's exact checks apply instead (not {@code 0}, ours, not free in its slab); a
-   * stashed object then is not marked, and the layer on top detects a second stash itself.
+   * debug mode the debugger's exact checks apply instead (not {@code 0}, ours, not free in its slab, not
+   * stashed), and the debugger marks the object stashed, so a later free or stash is refused in the same way.
    *
    * @param handle a handle this cache returned, not freed or stashed since
    * @throws InvalidHandleException if {@code handle} is {@code 0}, another allocator's, names a slot or slab
@@ -573,7 +573,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     if (debugger != null) {
       try {
-        debugger.checkAllocated(handle);
+        debugger.stash(handle);
       } catch (InvalidHandleException e) {
         throw countIfDoubleFree(e);
       }
@@ -592,6 +592,8 @@ public final class SlabCache implements ObjectAllocator {
   public void unstash(long handle) {
     if (debugger == null) {
       layer.own(handle);
+    } else {
+      debugger.unstash(handle);
     }
   }
 
@@ -655,12 +657,20 @@ public final class SlabCache implements ObjectAllocator {
       return true;
     }
     if (debugger != null) {
-      for (int i = 0; i < n; i++) {
-        dst[i] = debugAllocate(mode, 0);
-        if (dst[i] == NO_HANDLE) {
-          freeBulk(dst, i);
-          return false;
+      int i = 0;
+      try {
+        for (; i < n; i++) {
+          dst[i] = debugAllocate(mode, 0);
+          if (dst[i] == NO_HANDLE) {
+            freeBulk(dst, i);
+            return false;
+          }
         }
+      } catch (RuntimeException | Error e) {
+        // All or nothing holds for a throw too (an object constructor, a debug report, a closing cache):
+        // the objects taken before it go back, or the caller, who never sees them, would leak them.
+        giveBack(dst, i, e);
+        throw e;
       }
       return true;
     }
@@ -695,6 +705,17 @@ public final class SlabCache implements ObjectAllocator {
       }
     }
     return ok;
+  }
+
+  /** Frees {@code dst[0..n)} after {@code cause} ended a bulk call; a failure to free is added to it. */
+  private void giveBack(long[] dst, int n, Throwable cause) {
+    for (int j = 0; j < n; j++) {
+      try {
+        free(dst[j]);
+      } catch (RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+    }
   }
 
   /**

@@ -27,6 +27,9 @@ public final class SlabCacheBuilder {
   boolean cacheLineAligned;
   long slabBytes = -1;
   int objectsPerSlab = -1;
+  // Whether the two were set: -1 is a value a caller can pass, which build() must refuse, not take for unset.
+  boolean slabBytesSet;
+  boolean objectsPerSlabSet;
   @Nullable ObjectConstructor constructor;
   MemoryBudget budget = MemoryBudget.unlimited();
   Duration maxWait = Duration.ofMillis(100);
@@ -102,6 +105,7 @@ public final class SlabCacheBuilder {
    */
   public SlabCacheBuilder slabSize(long bytes) {
     this.slabBytes = bytes;
+    this.slabBytesSet = true;
     return this;
   }
 
@@ -113,6 +117,7 @@ public final class SlabCacheBuilder {
    */
   public SlabCacheBuilder objectsPerSlab(int n) {
     this.objectsPerSlab = n;
+    this.objectsPerSlabSet = true;
     return this;
   }
 
@@ -370,13 +375,13 @@ public final class SlabCacheBuilder {
     long unaligned = left + objectSize + SlabDebugger.rightRedZone(dbg);
     long stride = (unaligned + align - 1) & -align;
     int perSlab;
-    if (objectsPerSlab != -1) {
+    if (objectsPerSlabSet) {
       if (objectsPerSlab < 1 || objectsPerSlab > MAX_OBJECTS_PER_SLAB) {
         throw new IllegalArgumentException(
             p + "objectsPerSlab must be 1 to " + MAX_OBJECTS_PER_SLAB + ", was " + objectsPerSlab);
       }
       perSlab = objectsPerSlab;
-    } else if (slabBytes != -1) {
+    } else if (slabBytesSet) {
       if (slabBytes < stride) {
         throw new IllegalArgumentException(
             p + "slab size " + slabBytes + " B is smaller than one object (" + stride + " B)");

@@ -62,6 +62,7 @@ public final class ExtentTreeBuilder {
   private int reserve = DEFAULT_RESERVE;
   private int headroom = -1;
   private long slabSize;
+  private boolean slabSizeSet; // so that a bad size (0, negative) reaches the slab builder's check
   private @Nullable Duration maxWait;
   private int leafCapacity;
   private int fanout;
@@ -133,6 +134,7 @@ public final class ExtentTreeBuilder {
    */
   public ExtentTreeBuilder slabSize(long bytes) {
     this.slabSize = bytes;
+    this.slabSizeSet = true;
     return this;
   }
 
@@ -244,7 +246,7 @@ public final class ExtentTreeBuilder {
     if (budget != null) {
       sb.budget(budget);
     }
-    if (slabSize > 0) {
+    if (slabSizeSet) {
       sb.slabSize(slabSize);
     }
     if (maxWait != null) {

@@ -7,9 +7,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -42,6 +44,8 @@ public final class SlabDebugger {
   private final long right;
   private final Map<Long, String> allocSites = new HashMap<>();
   private final Map<Long, String> freeSites = new HashMap<>();
+  /** Objects {@linkplain #stash stashed}: allocated in their slab, not the user's (guarded by this). */
+  private final Set<Long> stashed = new HashSet<>();
   private final AtomicLong reports = new AtomicLong();
   private long allocations;
 
@@ -188,12 +192,23 @@ public final class SlabDebugger {
   }
 
   /**
-   * The checks of {@link #free} without the free: the handle names an allocated object of this cache.
-   * Reports and refuses a foreign handle or a free object as {@code free} does.
+   * Marks an allocated object stashed by an allocator on top (a mempool's reserve keeps it): it stays
+   * allocated in its slab, but a later {@link #free} or {@code stash} is a double free until {@link
+   * #unstash}. Debug mode keeps no ownership side table, so without this mark a second free into a mempool's
+   * reserve passed (the object was still allocated in its slab), sat in the reserve twice and went to two
+   * callers. Reports and refuses a foreign handle or a free or stashed object as {@code free} does.
    */
-  public void checkAllocated(long h) {
+  public void stash(long h) {
     synchronized (this) {
       refuseUnlessAllocated(h);
+      stashed.add(h);
+    }
+  }
+
+  /** Undoes {@link #stash}: the object is the user's again. */
+  public void unstash(long h) {
+    synchronized (this) {
+      stashed.remove(h);
     }
   }
 
@@ -204,7 +219,7 @@ public final class SlabDebugger {
           report(h, Long.MIN_VALUE, "invalid free", "handle 0x" + Long.toHexString(h) + " " + why, null, false);
       throw new InvalidHandleException(name, h, why + " [" + firstLine(r) + "]");
     }
-    if (layer.isFreeInSlab(h)) {
+    if (layer.isFreeInSlab(h) || stashed.contains(h)) {
       String r = report(h, Long.MIN_VALUE, "double free", "the object is already free", freeSites.get(h), false);
       throw new InvalidHandleException(
           name, h, "was freed twice (double free); it is already free and was not freed again\n" + r);

@@ -1,5 +1,7 @@
 package io.github.slabkit.extent.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What one tree operation holds while it runs: the states it waited for and has not linked yet (one, or
  * for a lock that waited all-or-nothing for what its range needs, several), and how it may allocate. A thread runs one operation at a time and reuses its {@code Prealloc} (see
@@ -14,6 +16,12 @@ public final class Prealloc {
   int heldCount;
   boolean reclaiming;
   boolean mayAllocate = true;
+  /**
+   * What the pool threw at a {@link StateAllocator#take} (a slab constructor, a user's allocator), kept until
+   * the stopped step reaches {@link StateAllocator#await}: the step stops at a consistent point as if no
+   * state were at hand, a lock undoes its prefix, and only then does the exception propagate.
+   */
+  @Nullable Throwable failure;
 
   /** Creates an empty buffer. */
   public Prealloc() {}
@@ -45,6 +53,7 @@ public final class Prealloc {
   public void begin(boolean reclaiming) {
     this.reclaiming = reclaiming;
     this.mayAllocate = true;
+    this.failure = null;
   }
 
   /**

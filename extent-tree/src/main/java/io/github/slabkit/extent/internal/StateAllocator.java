@@ -88,7 +88,15 @@ public final class StateAllocator {
     if (!op.mayAllocate) {
       throw new IllegalStateException("BUG: a step that needs no new extent state asked for one");
     }
-    h = tryAllocate(op.reclaiming);
+    try {
+      h = tryAllocate(op.reclaiming);
+    } catch (RuntimeException | Error e) {
+      // Not thrown from here: the step would stop wherever it was, a lock with its prefix locked (no one
+      // would ever unlock it) and a B+tree split chain with the nodes taken before (lost). Returning 0
+      // stops it at a consistent point, as when no state is at hand; await rethrows it before waiting.
+      op.failure = e;
+      return 0;
+    }
     if (h != 0) {
       poolAllocations++;
       disown(h);
@@ -107,6 +115,7 @@ public final class StateAllocator {
    */
   public void await(Prealloc op, ReentrantLock treeLock) {
     giveBack(op);
+    rethrowFailure(op);
     memoryWaiters++;
     memoryWaits++;
     treeLock.unlock();
@@ -140,6 +149,7 @@ public final class StateAllocator {
       return;
     }
     giveBack(op);
+    rethrowFailure(op);
     if (op.held.length < n) {
       op.held = new long[Math.max(n, 2 * op.held.length)];
     }
@@ -154,6 +164,18 @@ public final class StateAllocator {
     }
     poolAllocations += n;
     op.heldCount = n;
+  }
+
+  /** Throws what the pool threw at a {@link #take} of the step that stopped, if it threw. */
+  private static void rethrowFailure(Prealloc op) {
+    Throwable f = op.failure;
+    if (f != null) {
+      op.failure = null;
+      if (f instanceof Error e) {
+        throw e;
+      }
+      throw (RuntimeException) f;
+    }
   }
 
   /**
