@@ -69,7 +69,8 @@ import org.jspecify.annotations.Nullable;
  * <h2>Thread safety and memory consistency</h2>
  * All methods except {@link #close()} may be called from any thread concurrently. Actions in a thread prior
  * to {@link #free(long)} happen-before actions following the allocation that hands the same object out again,
- * on any thread. {@code close()} must not race with other calls.
+ * on any thread. {@code close()} must not race with other calls; what happens if it does is under {@link
+ * #close()}.
  *
  * <h2>Errors</h2>
  * {@code free(0)}, a handle of another cache, a handle whose slab was released, and a double free throw
@@ -976,7 +977,19 @@ public final class SlabCache implements ObjectAllocator {
    * Closes the cache: flushes every magazine, releases every empty slab and unregisters from the budget.
    * Objects still allocated are a leak: they are reported through {@link System.Logger} as {@code BUG <name>:
    * ...} and their slabs are kept, never freed while in use; with {@link SlabCacheBuilder#throwOnLeak(boolean)} the
-   * call then throws {@link IllegalStateException}. Idempotent. Must not race with other calls.
+   * call then throws {@link IllegalStateException}. Idempotent.
+   *
+   * <p>Must not race with other calls: a call that happens-before the close is complete, and one that
+   * follows it throws {@link AllocatorClosedException}. If a call races it anyway, the close still
+   * completes and the racing call either completes or throws {@link AllocatorClosedException}, or, touching
+   * an object whose slab the close released, {@link InvalidHandleException} (from {@code memory}) or
+   * {@link IllegalStateException} (from FFM, on a segment taken before); it never hangs or crashes the JVM,
+   * and no object is handed to two callers: from the moment the close begins, the slabs hand out nothing
+   * and no slab grows. What a race can cost: a free that races the close's drain of its thread's magazine
+   * may be lost to the drain and counted as a leaked object (its slab kept), and a tight loop of calls may
+   * go on using its own thread's magazine for a while after the close, since the fast paths read the
+   * closed state without a fence (the same as for objects allocated before the close: nothing checks that
+   * later accesses to them are legal).
    *
    * <p>Blocking: close waits for a shrink in flight on another thread (the idle trimmer's, or one a budget's
    * reclaim asked for), so that when it returns every slab it released is credited and no shrink of this
@@ -994,6 +1007,7 @@ public final class SlabCache implements ObjectAllocator {
     }
     fast = false;
     closed = true;
+    layer.close(); // before the drain: from here no call can take from the slabs or grow one
     if (idleTrim != null) {
       idleTrim.cancel(false);
     }

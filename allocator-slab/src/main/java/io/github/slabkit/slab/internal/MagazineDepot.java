@@ -181,13 +181,18 @@ public final class MagazineDepot {
     if (tc.flushRequested) {
       flush(tc);
     }
+    // Each count is read once and the pop indexes with that value: a close() racing the owner (outside the
+    // contract) may zero a count between two reads, which must not turn into an index of -1.
     Magazine m = tc.loaded;
-    if (m.count == 0) {
+    int c = m.count;
+    if (c <= 0) {
       Magazine p = tc.previous;
-      if (p.count > 0) {
+      int pc = p.count;
+      if (pc > 0) {
         tc.previous = m;
         tc.loaded = p;
         m = p;
+        c = pc;
       } else {
         Magazine full = fulls.poll();
         if (full != null) {
@@ -196,6 +201,7 @@ public final class MagazineDepot {
           tc.previous = m;
           tc.loaded = full;
           m = full;
+          c = full.count;
           tc.countExchange();
         } else {
           if (mode == SlabLayer.NOWAIT && layer.exhaustedForNowait()) {
@@ -209,12 +215,13 @@ public final class MagazineDepot {
             layer.recordFailure(mode);
             return 0;
           }
-          m.count = got;
+          c = got;
         }
       }
     }
+    m.count = --c;
     tc.countSlowAlloc();
-    return m.handles[--m.count];
+    return m.handles[c];
   }
 
   /** Free when {@code tc.loaded} is full. The handle was checked by the caller. */
@@ -222,13 +229,17 @@ public final class MagazineDepot {
     if (tc.flushRequested) {
       flush(tc);
     }
+    // Counts read once, as in allocateSlow.
     Magazine m = tc.loaded;
-    if (m.isFull()) {
+    int c = m.count;
+    if (c >= m.handles.length) {
       Magazine p = tc.previous;
-      if (p.count == 0) {
+      c = p.count;
+      if (c <= 0) {
         tc.previous = m;
         tc.loaded = p;
         m = p;
+        c = 0;
       } else if (fulls.offer(p)) {
         Magazine e = empties.poll();
         if (e == null) {
@@ -237,17 +248,20 @@ public final class MagazineDepot {
         tc.previous = m;
         tc.loaded = e;
         m = e;
+        c = 0;
         tc.countExchange();
       } else {
         // depot full: spill the previous magazine into the slabs and use it as the empty one
-        layer.giveBack(p.handles, p.count);
+        layer.giveBack(p.handles, c);
         p.count = 0;
         tc.previous = m;
         tc.loaded = p;
         m = p;
+        c = 0;
       }
     }
-    m.handles[m.count++] = handle;
+    m.handles[c] = handle;
+    m.count = c + 1;
     tc.countSlowFree();
   }
 
@@ -331,9 +345,10 @@ public final class MagazineDepot {
   }
 
   private static int drainInto(Magazine m, long[] dst, int got, int n) {
-    int take = Math.min(m.count, n - got);
-    System.arraycopy(m.handles, m.count - take, dst, got, take);
-    m.count -= take;
+    int c = m.count; // read once, as in allocateSlow
+    int take = Math.max(0, Math.min(c, n - got));
+    System.arraycopy(m.handles, c - take, dst, got, take);
+    m.count = c - take;
     return got + take;
   }
 
@@ -350,10 +365,11 @@ public final class MagazineDepot {
   }
 
   private long flushMagazine(Magazine m) {
-    if (m.count == 0) {
+    int c = m.count; // read once: see drainAllQuiescent
+    if (c <= 0) {
       return 0;
     }
-    long released = layer.giveBack(m.handles, m.count);
+    long released = layer.giveBack(m.handles, c);
     m.count = 0;
     return released;
   }
@@ -392,7 +408,16 @@ public final class MagazineDepot {
     return released + layer.releaseEmpty();
   }
 
-  /** Drains everything, assuming no other thread uses the cache (close()). */
+  /**
+   * Drains everything into the slabs and releases the empty ones (close()). The cache's contract says no
+   * other call races the close, and then this is exact. A call that races it anyway (on a layer already
+   * {@linkplain SlabLayer#close closed}, so it can take nothing from the slabs and grow nothing) may pop or
+   * push a magazine while it is flushed: every count is read once and indexes with that value, so the
+   * outcome is an object given back to its slab while its racing popper also holds it (nobody else can get
+   * it from the closed slabs; if its slab is released, the popper's access is refused), or a racing free
+   * lost to the flush and counted as still in use. Nothing throws an index error, and the stripes are
+   * locked while flushed.
+   */
   public void drainAllQuiescent() {
     registryLock.lock();
     try {
@@ -403,7 +428,16 @@ public final class MagazineDepot {
       registryLock.unlock();
     }
     for (ThreadCache s : stripes) {
-      flush(s);
+      // A virtual thread may hold the stripe (a call racing the close): wait for it. Holders never wait for
+      // the close; one waiting for memory sees the layer closed within one reclaim interval and lets go.
+      while (!s.tryLock()) {
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000L); // holders let go within microseconds
+      }
+      try {
+        flush(s);
+      } finally {
+        s.unlock();
+      }
     }
     drainDepot();
     layer.releaseEmpty();

@@ -1,5 +1,6 @@
 package io.github.slabkit.slab.internal;
 
+import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.slab.ObjectConstructor;
@@ -80,6 +81,29 @@ public final class SlabLayer {
   private final int maxEmptySlabs;
 
   public final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * Set once, under {@link #lock}, by the cache's {@code close()} before it drains the magazines. Every way
+   * into the slab lists ({@link #take}, {@link #takeOneIfFree}) and into growth reads it under the lock and
+   * refuses with {@link AllocatorClosedException}, so an allocation racing the close (outside the cache's
+   * contract, but what a careless caller does) can never take an object the close's drain just put back,
+   * nor grow a slab the close would never release. Volatile for the unlocked check in a memory wait.
+   */
+  private volatile boolean closed;
+
+  /** Refuses every later way into the slab lists and growth; see {@link #closed}. */
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private AllocatorClosedException closedException() {
+    return new AllocatorClosedException(name, "allocate");
+  }
   /** The slabs by index; replaced (never mutated in size) when it grows. Written under lock. */
   private Table table = new Table(16);
 
@@ -327,11 +351,19 @@ public final class SlabLayer {
     boolean waitStarted = false; // BLOCKING: maxWait runs from the first time this call needs a slab
     int charges = 0; // attempts to charge a slab: the first one always runs, even past the deadline
     for (; ; ) {
+      boolean refused;
       lock.lock();
       try {
-        got += takeLocked(dst, pos + got, n - got);
+        refused = closed;
+        if (!refused) {
+          got += takeLocked(dst, pos + got, n - got);
+        }
       } finally {
         lock.unlock();
+      }
+      if (refused) {
+        giveBackRange(dst, pos, got);
+        throw closedException();
       }
       if (got == n || (got > 0 && !exact)) {
         return got;
@@ -376,12 +408,20 @@ public final class SlabLayer {
       if (slab == null) {
         return got;
       }
+      boolean closedSinceGrowth;
       lock.lock();
       try {
         addToList(slab, Slab.EMPTY);
         grows++;
+        closedSinceGrowth = closed;
       } finally {
         lock.unlock();
+      }
+      if (closedSinceGrowth) {
+        // Grown while the cache closed: the close's final release of empty slabs may have run already.
+        giveBackRange(dst, pos, got);
+        releaseEmpty();
+        throw closedException();
       }
       SlabEvents.grow(name, slabBytes, objectsPerSlab);
     }
@@ -439,6 +479,9 @@ public final class SlabLayer {
       byte[] marks = new byte[objectsPerSlab];
       lock.lock();
       try {
+        if (closed) {
+          throw closedException(); // nothing published: the finally gives the memory and the charge back
+        }
         int index = newIndex();
         if (index < 0) {
           throw new IllegalStateException(name + ": more than " + MAX_SLABS + " slabs; use larger slabs");
@@ -503,6 +546,9 @@ public final class SlabLayer {
     boolean interrupted = false; // BLOCKING keeps an interrupt for the caller; TIMED throws it
     try {
       for (; ; ) {
+        if (closed) {
+          throw closedException(); // the cache closed while this allocation waited for memory
+        }
         budget.reclaim(slabBytes);
         if (budget.tryCharge(slabBytes)) {
           return CHARGED;
@@ -602,6 +648,9 @@ public final class SlabLayer {
   public long takeOneIfFree() {
     lock.lock();
     try {
+      if (closed) {
+        throw closedException();
+      }
       Slab s = firstFreeLocked();
       if (s == null) {
         return 0;
