@@ -780,8 +780,14 @@ public final class ExtentTree implements AutoCloseable {
 
   /**
    * Frees every extent state and, if the tree created them, closes its mempool and slab cache. Refuses
-   * while a range is locked or a thread waits, for a lock or for memory. Idempotent. Must not race with
-   * other operations.
+   * while a range is locked or a thread waits, for a lock or for memory. Idempotent. After it, every
+   * operation and query throws {@link io.github.slabkit.allocator.AllocatorClosedException} (an {@link
+   * IllegalStateException}) naming the tree.
+   *
+   * <p>Must not race with other operations. If one races it anyway, the close either refuses (a range was
+   * locked, or someone waited, at that moment) or closes, and the racing call either completes first or
+   * throws {@code AllocatorClosedException}; it does not hang, and an optimistic query does not read freed
+   * memory into its answer.
    *
    * @throws IllegalStateException naming the locked ranges and the waiters; the tree is then unchanged
    */

@@ -6,6 +6,7 @@ import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.NORESERVE;
 import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
 
+import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.extent.internal.NodeTree;
 import io.github.slabkit.extent.internal.OpContext;
@@ -215,7 +216,8 @@ final class TreeCore {
 
   void checkOpen() {
     if (closed) {
-      throw new IllegalStateException(name + " is closed");
+      throw new AllocatorClosedException(
+          name, "an operation on the extent tree", "the tree is closed and its states freed; build a new one");
     }
   }
 

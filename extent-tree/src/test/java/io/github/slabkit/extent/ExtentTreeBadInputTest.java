@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.slabkit.allocator.AllocatorClosedException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -117,9 +118,12 @@ class ExtentTreeBadInputTest {
   void useAfterClose() {
     ExtentTree t = builder("closed").build();
     t.close();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.set(0, 1, DIRTY));
-    assertTrue(e.getMessage().contains("closed is closed"), e.getMessage());
-    assertThrows(IllegalStateException.class, () -> t.bitsAt(0));
+    AllocatorClosedException e = assertThrows(AllocatorClosedException.class, () -> t.set(0, 1, DIRTY));
+    assertTrue(e.getMessage().startsWith("closed: an operation on the extent tree after close()"), e.getMessage());
+    assertTrue(e.getMessage().contains("build a new one"), e.getMessage());
+    assertThrows(AllocatorClosedException.class, () -> t.bitsAt(0));
+    assertThrows(AllocatorClosedException.class, () -> t.lock(0, 1));
+    assertThrows(AllocatorClosedException.class, () -> t.stateAt(0, new RangeResult()));
   }
 
   /** A hook runs under the tree lock; a query from it is refused (an optimistic B+tree query too). */
