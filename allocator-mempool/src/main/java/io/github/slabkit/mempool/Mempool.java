@@ -136,6 +136,25 @@ public final class Mempool implements ObjectAllocator {
   /** The system property that turns on reserve poisoning for every pool: {@code -Dslabkit.mempool_debug=P}. */
   public static final String DEBUG_PROPERTY = "slabkit.mempool_debug";
 
+  /**
+   * The largest {@code minNr} a pool accepts, {@value}: 16 Mi objects, whose handles alone take 128 MiB of
+   * heap. Larger values are refused by {@link Builder#minNr} and {@link #resize} with {@link
+   * IllegalArgumentException}, before anything is allocated; a reserve that large belongs in a slab cache of
+   * its own.
+   */
+  public static final int MAX_MIN_NR = 1 << 24;
+
+  /** {@link Allocators#checkPositive} and at most {@link #MAX_MIN_NR}, with a message naming the pool. */
+  static int checkMinNr(String pool, int minNr) {
+    Allocators.checkPositive(pool + ": minNr", minNr);
+    if (minNr > MAX_MIN_NR) {
+      throw new IllegalArgumentException(
+          pool + ": minNr must be at most " + MAX_MIN_NR + " (Mempool.MAX_MIN_NR), was " + minNr
+              + "; a reserve is for the objects in flight at once, not for a whole working set");
+    }
+    return minNr;
+  }
+
   private @Nullable ObjectName mbeanName;
 
   /**
@@ -199,11 +218,12 @@ public final class Mempool implements ObjectAllocator {
      * Sets the reserve size: how many objects are preallocated, and the most that one allocation or
      * reservation may demand from this pool at once. Default 1.
      *
-     * @param minNr at least 1
+     * @param minNr 1 to {@link #MAX_MIN_NR}
      * @return this builder
+     * @throws IllegalArgumentException if {@code minNr} is out of range (nothing is allocated)
      */
     public Builder minNr(int minNr) {
-      this.minNr = Allocators.checkPositive("minNr", minNr);
+      this.minNr = checkMinNr(name, minNr);
       return this;
     }
 
@@ -297,6 +317,11 @@ public final class Mempool implements ObjectAllocator {
     /**
      * Builds the pool, preallocating {@code minNr} objects from the backing allocator (its {@code
      * allocateBulk}, which may reclaim and wait), all or nothing.
+     *
+     * <p>The reserve is filled in chunks of at most 4096 objects, each an {@code allocateBulk} of the backing
+     * allocator, so the handles' array grows with what was really had: a {@code minNr} the backing allocator
+     * cannot provide fails with the backing allocator's {@link AllocationFailedException} as the cause, after
+     * every object taken was freed to it again.
      *
      * @return the pool
      * @throws AllocationFailedException if the reserve cannot be preallocated; nothing is held then
@@ -735,13 +760,13 @@ public final class Mempool implements ObjectAllocator {
    * growing refills from the backing allocator without waiting as far as it can and leaves the rest to later
    * frees (lazily, as the kernel's documentation allows).
    *
-   * @param newMinNr the new size, at least 1
-   * @throws IllegalArgumentException if {@code newMinNr < 1}
+   * @param newMinNr the new size, 1 to {@link #MAX_MIN_NR}
+   * @throws IllegalArgumentException if {@code newMinNr} is out of range; nothing changes
    * @throws IllegalStateException if a waiting allocation or reservation demands more than {@code newMinNr}
    * @throws AllocatorClosedException if the pool is closed (the message names {@code resize})
    */
   public void resize(int newMinNr) {
-    Allocators.checkPositive("minNr", newMinNr);
+    checkMinNr(name, newMinNr);
     core.resize(newMinNr);
   }
 
