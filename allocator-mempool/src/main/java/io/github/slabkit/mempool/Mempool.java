@@ -133,7 +133,13 @@ public final class Mempool implements ObjectAllocator {
     return new Builder(name, backing);
   }
 
-  /** The system property that turns on reserve poisoning for every pool: {@code -Dslabkit.mempool_debug=P}. */
+  /**
+   * The system property that turns on reserve poisoning: {@code -Dslabkit.mempool_debug=P} for every pool,
+   * or {@code -Dslabkit.mempool_debug=P,poolA,poolB} for the pools of those names only (as {@code
+   * slabkit.slab_debug} selects caches). An explicit {@link Builder#poisonReserve(boolean)} wins over it, in
+   * both directions. Poison overwrites the objects in the reserve, so a pool over a slab cache with an object
+   * constructor must not be poisoned: leave it out of the list, or build it with {@code poisonReserve(false)}.
+   */
   public static final String DEBUG_PROPERTY = "slabkit.mempool_debug";
 
   /**
@@ -203,7 +209,7 @@ public final class Mempool implements ObjectAllocator {
     private final ObjectAllocator backing;
     private int minNr = 1;
     private Duration waitTimeout = Duration.ofSeconds(5);
-    private boolean poisonReserve = debugPropertyAsksForPoison();
+    private boolean poisonReserve;
     private boolean jmx;
     private int headroom;
     private int order;
@@ -212,6 +218,7 @@ public final class Mempool implements ObjectAllocator {
     private Builder(String name, ObjectAllocator backing) {
       this.name = Objects.requireNonNull(name, "name");
       this.backing = Objects.requireNonNull(backing, "backing");
+      this.poisonReserve = debugPropertyAsksForPoison(name);
     }
 
     /**
@@ -246,8 +253,12 @@ public final class Mempool implements ObjectAllocator {
      * Poisons objects while they sit in the reserve and checks the poison when they leave it (debug mode):
      * a write through a stale handle into a reserved element is reported as {@code BUG <pool>: Poison
      * overwritten ...} through {@link System.Logger} and JFR, and counted in {@link Mempool#debugReports()}.
-     * Default: on when the system property {@value #DEBUG_PROPERTY} contains {@code P}, else off. Do not
-     * use it over a slab cache with an object constructor: poison overwrites the constructed state.
+     * Default: on when the system property {@value #DEBUG_PROPERTY} asks for it for this pool (its flags
+     * contain {@code P}, and it names no pools or names this one), else off. This call overrides the
+     * property for this pool, in both directions. Do not poison a pool over a slab cache with an object
+     * constructor: poison overwrites the constructed state, in the reserve and in objects the pool gives
+     * back to the cache. {@code poisonReserve(false)} keeps such a pool unpoisoned whatever the property
+     * says.
      *
      * @param on whether to poison
      * @return this builder
@@ -309,9 +320,25 @@ public final class Mempool implements ObjectAllocator {
       return this;
     }
 
-    private static boolean debugPropertyAsksForPoison() {
+    /** Whether {@value #DEBUG_PROPERTY} asks for poisoning of the pool named {@code pool}. */
+    private static boolean debugPropertyAsksForPoison(String pool) {
       String v = System.getProperty(DEBUG_PROPERTY);
-      return v != null && v.toUpperCase(java.util.Locale.ROOT).contains("P");
+      if (v == null) {
+        return false;
+      }
+      String[] parts = v.split(",", -1);
+      if (!parts[0].toUpperCase(java.util.Locale.ROOT).contains("P")) {
+        return false;
+      }
+      if (parts.length == 1) {
+        return true;
+      }
+      for (int i = 1; i < parts.length; i++) {
+        if (parts[i].trim().equals(pool)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**

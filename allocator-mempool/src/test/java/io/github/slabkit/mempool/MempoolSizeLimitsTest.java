@@ -128,4 +128,17 @@ class MempoolSizeLimitsTest {
       assertEquals(4, p.reserveLevel(), "nothing was taken");
     }
   }
+
+  /** A claim window too long for nanoseconds saturates, as documented, instead of overflowing. */
+  @Test
+  void aHugeClaimWindowSaturates() {
+    ReservationDomain d = ReservationDomain.create("huge-window", Duration.ofSeconds(Long.MAX_VALUE));
+    try (SlabCache c = smallCache("huge-window", MemoryBudget.ofBytes("huge-window", 256 << 10));
+        Mempool p = Mempool.builder("huge-window-pool", c).minNr(4).domain(d).build()) {
+      try (Reservation r = Reservation.of(p, 4).acquire()) {
+        assertEquals(4, r.remaining(p));
+      }
+      assertEquals(4, p.reserveLevel());
+    }
+  }
 }
