@@ -18,8 +18,8 @@ import org.jspecify.annotations.Nullable;
  * then waits for credit up to the timeout, asking again each time credit arrives but is not enough.
  *
  * <p>A shrinker that throws a {@link RuntimeException} does not stop reclaim: the next shrinkers are still
- * asked, and the exception is kept as {@link #lastShrinkerFailure()} (and logged through {@link
- * System.Logger} the first time each registration throws). So a blocking allocation either gets its memory
+ * asked, and the exception is kept as {@link #lastShrinkerFailure()} and counted in {@link
+ * #shrinkerFailures()}. So a blocking allocation either gets its memory
  * or fails with its allocator's {@link AllocationFailedException}, to which that exception is attached as
  * suppressed; it never sees the shrinker's exception itself. An {@link Error} a shrinker throws propagates.
  *
@@ -306,6 +306,7 @@ public final class MemoryBudget {
         // nor turn an allocation into its exception: the allocator's failure carries it instead.
         failed = x;
         shrinkerFailures.incrementAndGet();
+        // Also logged (WARNING, logger io.github.slabkit.allocator), once per registration.
         if (!e.reported) {
           e.reported = true; // a benign race may log twice; a throwing shrinker must not log every 10 ms
           LOG.log(

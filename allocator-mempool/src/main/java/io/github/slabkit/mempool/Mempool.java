@@ -533,7 +533,10 @@ public final class Mempool implements ObjectAllocator {
    * starve it. The guarantee rests on objects taken from the pool being freed eventually. The wait is
    * uninterruptible, as the kernel's: the thread's interrupt status is kept. A virtual thread parks without pinning its carrier.
    * Actions before the free that returned the object happen-before the return of this call. Waits are
-   * counted in {@link MempoolStatistics#waits()}.
+   * counted in {@link MempoolStatistics#waits()}. A shrinker of the backing allocator's {@link
+   * io.github.slabkit.allocator.MemoryBudget} that throws neither ends the wait nor reaches the caller: the
+   * budget asks its other shrinkers and keeps the exception ({@link
+   * io.github.slabkit.allocator.MemoryBudget#lastShrinkerFailure()}).
    *
    * @return a handle, never {@code 0}
    * @throws AllocatorClosedException if the pool is closed (the message names {@code allocate}), or the
