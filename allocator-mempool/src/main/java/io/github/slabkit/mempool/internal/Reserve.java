@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
  * <h2>Implementation overview</h2>
  * A LIFO array of handles, {@code slots[0..level)}, guarded by this object's monitor. Invariants under the
  * monitor: {@code 0 <= level <= slots.length} and {@code level <= minNr} (the array grows when an object is
- * kept at a full array, never above {@code minNr}, so a large resize allocates nothing up front); every handle in {@code slots[0..level)} is owned by
- * the pool (allocated from the backing allocator, not handed out) and none is {@code 0}; {@code 0 <=
- * headroom < minNr} unless the pool was resized below it (then normal allocations find nothing, which resize
- * refuses while a normal demand waits).
+ * kept at a full array, never above {@code minNr}, so a large resize allocates nothing up front); every
+ * handle in {@code slots[0..level)} is owned by the pool (allocated from the backing allocator, not handed
+ * out) and none is {@code 0}; {@code 0 <= headroom < minNr} unless the pool was resized below it (then
+ * normal allocations find nothing, which resize refuses while a normal demand waits).
  *
  * <p>What a request may take is {@link #availableLocked}: the level, less the headroom unless it is
  * reclaiming, less the demand of another waiter's active claim. Newcomers and waiters take under the same
