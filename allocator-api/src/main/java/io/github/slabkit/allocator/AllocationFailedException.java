@@ -1,11 +1,13 @@
 package io.github.slabkit.allocator;
 
 import java.io.Serial;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown when an allocation that may fail did fail: the memory budget stayed exhausted after reclaim and
  * waiting. The message names the allocator, what was asked, the budget's limit and usage, and what to
- * change.
+ * change. If a {@link Shrinker} of the budget threw during the reclaim before the failure, its exception is
+ * attached as {@linkplain #getSuppressed() suppressed} and the message says so.
  */
 public class AllocationFailedException extends RuntimeException {
   @Serial private static final long serialVersionUID = 1L;
@@ -26,6 +28,23 @@ public class AllocationFailedException extends RuntimeException {
    */
   public AllocationFailedException(
       String allocatorName, String request, long requestedBytes, MemoryBudget budget, String advice) {
+    this(allocatorName, request, requestedBytes, budget, advice, budget.lastShrinkerFailure());
+  }
+
+  /**
+   * The budget constructor's body, with the budget's {@link MemoryBudget#lastShrinkerFailure()} read once:
+   * when a shrinker threw in the latest reclaim, the message says so and the exception is attached as
+   * suppressed.
+   */
+  // Throwable.addSuppressed is final and calls nothing a subclass can override.
+  @SuppressWarnings("this-escape")
+  private AllocationFailedException(
+      String allocatorName,
+      String request,
+      long requestedBytes,
+      MemoryBudget budget,
+      String advice,
+      @Nullable RuntimeException shrinkerFailure) {
     this(
         allocatorName,
         requestedBytes,
@@ -41,7 +60,15 @@ public class AllocationFailedException extends RuntimeException {
             + " and "
             + Allocators.bytes(budget.used())
             + " in use after reclaim; "
-            + advice);
+            + advice
+            + (shrinkerFailure == null
+                ? ""
+                : " (a shrinker of the budget threw during reclaim, attached as suppressed: "
+                    + shrinkerFailure
+                    + ")"));
+    if (shrinkerFailure != null) {
+      addSuppressed(shrinkerFailure);
+    }
   }
 
   /**

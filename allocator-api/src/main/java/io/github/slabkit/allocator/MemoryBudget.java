@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A byte limit shared by any number of allocators: the machine's RAM in miniature. Allocators charge it when
@@ -15,6 +16,12 @@ import java.util.function.BooleanSupplier;
  * <p>{@link #tryCharge(long)} never blocks and never reclaims: it is what {@code tryAllocate()} uses.
  * {@link #charge(long, long, TimeUnit)} first asks every registered {@link Shrinker} to release idle memory,
  * then waits for credit up to the timeout, asking again each time credit arrives but is not enough.
+ *
+ * <p>A shrinker that throws a {@link RuntimeException} does not stop reclaim: the next shrinkers are still
+ * asked, and the exception is kept as {@link #lastShrinkerFailure()} and counted in {@link
+ * #shrinkerFailures()}. So a blocking allocation either gets its memory
+ * or fails with its allocator's {@link AllocationFailedException}, to which that exception is attached as
+ * suppressed; it never sees the shrinker's exception itself. An {@link Error} a shrinker throws propagates.
  *
  * <p>Thread safe. Actions in a thread prior to {@link #credit(long)} happen-before a charge in another thread
  * that succeeds because of that credit.
@@ -39,6 +46,12 @@ public final class MemoryBudget {
   private final Condition credited = lock.newCondition();
   /** Threads in {@link #charge}'s wait; read without the lock by {@link #credit} to skip signalling. */
   private volatile int waiters;
+  /** The exception of the latest reclaim in which a shrinker threw; cleared by one in which none did. */
+  private volatile @Nullable RuntimeException lastShrinkerFailure;
+
+  private final AtomicLong shrinkerFailures = new AtomicLong();
+
+  private static final System.Logger LOG = System.getLogger("io.github.slabkit.allocator");
 
   private MemoryBudget(String name, long limit) {
     this.name = Objects.requireNonNull(name, "name");
@@ -272,18 +285,60 @@ public final class MemoryBudget {
    * Asks every registered shrinker to release memory until {@code bytesWanted} bytes are available or all
    * were asked.
    *
+   * <p>A shrinker that throws a {@link RuntimeException} is skipped: the others are still asked, and the
+   * exception becomes {@link #lastShrinkerFailure()} and counts in {@link #shrinkerFailures()}. A reclaim in
+   * which no shrinker threw clears {@link #lastShrinkerFailure()}.
+   *
    * @param bytesWanted the bytes the caller needs available
-   * @return the bytes the shrinkers credited
+   * @return the bytes the shrinkers credited (a throwing shrinker's share counts as 0)
    */
   public long reclaim(long bytesWanted) {
     long total = 0;
+    RuntimeException failed = null;
     for (Entry e : shrinkers) {
       if (available() >= bytesWanted) {
         break;
       }
-      total += e.shrinker.shrink(bytesWanted - available());
+      try {
+        total += e.shrinker.shrink(bytesWanted - available());
+      } catch (RuntimeException x) {
+        // One misbehaving shrinker (often another library's) must not keep the others from being asked,
+        // nor turn an allocation into its exception: the allocator's failure carries it instead.
+        failed = x;
+        shrinkerFailures.incrementAndGet();
+        // Also logged (WARNING, logger io.github.slabkit.allocator), once per registration.
+        if (!e.reported) {
+          e.reported = true; // a benign race may log twice; a throwing shrinker must not log every 10 ms
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "memory budget '" + name + "': shrinker " + e.shrinker + " threw; the other shrinkers were"
+                  + " still asked (further failures of this shrinker are counted, not logged)",
+              x);
+        }
+      }
     }
+    lastShrinkerFailure = failed;
     return total;
+  }
+
+  /**
+   * Returns the exception a shrinker threw in the latest {@link #reclaim} of this budget (by any thread), or
+   * null if no shrinker threw in it. {@link AllocationFailedException}s built for this budget attach it as
+   * suppressed.
+   *
+   * @return the exception, or null
+   */
+  public @Nullable RuntimeException lastShrinkerFailure() {
+    return lastShrinkerFailure;
+  }
+
+  /**
+   * Returns how many times a shrinker of this budget threw during {@link #reclaim}.
+   *
+   * @return the count since the budget was created
+   */
+  public long shrinkerFailures() {
+    return shrinkerFailures.get();
   }
 
   /**
@@ -302,6 +357,8 @@ public final class MemoryBudget {
   /** A registration: its identity is the list entry, so removing it never removes another one. */
   private final class Entry implements Registration {
     final Shrinker shrinker;
+    /** Whether this registration's first failure was logged. */
+    volatile boolean reported;
 
     Entry(Shrinker shrinker) {
       this.shrinker = shrinker;

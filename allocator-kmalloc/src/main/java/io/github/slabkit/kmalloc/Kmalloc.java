@@ -465,11 +465,17 @@ public final class Kmalloc implements AutoCloseable {
    * the same handle is returned and nothing moves (shrinking never moves either); otherwise a new object is
    * allocated as {@link #allocate(long)} does, the old one's usable bytes are copied, and the old one is freed.
    *
+   * <p>The handle's liveness is checked exactly first, whether the object would stay or move: a freed
+   * handle is refused even when its slab still exists and the object would fit in place, and nothing is
+   * allocated, copied or freed then. (A refused freed handle of a size class counts in that class cache's
+   * {@code doubleFrees}, as a second free of it would.)
+   *
    * @param handle a live handle
    * @param newSize the bytes wanted, 1 to the builder's {@code maxRequestSize}
    * @return the handle to use from now on (the old one is invalid if it differs)
    * @throws AllocationFailedException if a move was needed and failed; the old handle is then still valid
-   * @throws InvalidHandleException if {@code handle} is not live here
+   * @throws InvalidHandleException if {@code handle} is not live here ({@code 0}, another allocator's, or
+   *     freed); nothing changes
    * @throws IllegalArgumentException if {@code newSize} is out of range
    */
   public long reallocate(long handle, long newSize) {
@@ -485,11 +491,13 @@ public final class Kmalloc implements AutoCloseable {
    * @param alignment a power of two
    * @return the handle to use from now on
    * @throws AllocationFailedException if a move was needed and failed; the old handle is then still valid
+   * @throws InvalidHandleException if {@code handle} is not live here (also a freed one); nothing changes
    */
   public long reallocate(long handle, long newSize, long alignment) {
     checkSize(newSize);
     checkAlignment(alignment);
     long usable = usableSize(handle);
+    checkLive(handle);
     long address = memory(handle).address() + offset(handle);
     if (newSize <= usable && (address & (alignment - 1)) == 0) {
       return handle;
@@ -499,8 +507,8 @@ public final class Kmalloc implements AutoCloseable {
       MemorySegment.copy(memory(handle), offset(handle), memory(moved), offset(moved), Math.min(usable, newSize));
       free(handle);
     } catch (RuntimeException | Error e) {
-      // The cheap check above passes a freed class handle whose slab is still there; its free refuses it.
-      // The new object must not be lost then: the caller never sees it.
+      // checkLive refused freed handles; a free racing this call on another thread (a caller bug) can still
+      // make free(handle) throw. The new object must not be lost then: the caller never sees it.
       try {
         free(moved);
       } catch (RuntimeException suppressed) {
@@ -509,6 +517,27 @@ public final class Kmalloc implements AutoCloseable {
       throw e;
     }
     return moved;
+  }
+
+  /**
+   * Checks exactly that {@code handle}, which {@link #usableSize} found well-formed, names an object the
+   * caller holds. {@link #checkHandle} cannot tell a freed class object whose slab still exists from a live
+   * one; the class cache's {@code stash} can (it refuses a free object as a double free), and {@code
+   * unstash} at once marks the object handed out again, so a live handle ends as it began. (Only a leak
+   * sample of that object, if sampling recorded one, is forgotten: the slab cache offers no read-only
+   * liveness query to the size classes yet.) A large handle was checked exactly already.
+   */
+  private void checkLive(long handle) {
+    int c = HandleCodec.classOf(handle);
+    if (Integer.compareUnsigned(c, caches.length) < 0) {
+      long h = codec.slabHandle(c, handle);
+      try {
+        caches[c].stash(h);
+      } catch (InvalidHandleException e) {
+        throw refused(handle, e);
+      }
+      caches[c].unstash(h);
+    }
   }
 
   // ---------------------------------------------------------------- access

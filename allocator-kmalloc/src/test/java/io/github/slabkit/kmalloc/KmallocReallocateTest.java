@@ -37,4 +37,60 @@ class KmallocReallocateTest {
     assertEquals(0, k.statistics().liveObjects());
     assertDoesNotThrow(k::close);
   }
+
+  /**
+   * A freed class handle whose object would fit in place (the shrink and same-size cases) is refused too:
+   * before, reallocate returned the freed handle, and the caller went on using an object the cache could
+   * hand to someone else. Nothing changes: the allocation counters stay, and the next allocation is normal.
+   */
+  @Test
+  void reallocateInPlaceOfAFreedClassHandleIsRefusedAndChangesNothing() {
+    for (boolean debug : new boolean[] {false, true}) {
+      KmallocBuilder b = Kmalloc.builder().name("realloc-freed-in-place-" + debug).throwOnLeak(true);
+      if (debug) {
+        b.debug(io.github.slabkit.slab.SlabDebug.of("FZPU"));
+      }
+      Kmalloc k = b.build();
+      long keep = k.allocate(64); // keeps the slab of the class alive
+      long h = k.allocate(64);
+      k.free(h);
+      long allocations = allocations(k);
+      long frees = frees(k);
+      for (long size : new long[] {64, 48, 8, 1}) {
+        InvalidHandleException e =
+            assertThrows(InvalidHandleException.class, () -> k.reallocate(h, size), "size " + size);
+        assertEquals(h, e.handle());
+        assertThrows(InvalidHandleException.class, () -> k.reallocate(h, size, 8));
+      }
+      assertEquals(allocations, allocations(k), "nothing allocated");
+      assertEquals(frees, frees(k), "nothing freed");
+      assertEquals(1, k.statistics().liveObjects());
+      // The refused reallocations did not revive the handle: freeing it is still a double free.
+      assertThrows(InvalidHandleException.class, () -> k.free(h));
+      k.free(keep);
+      assertDoesNotThrow(k::close);
+    }
+  }
+
+  /** The liveness check leaves a live handle as it was: reallocated in place, it is freed exactly once. */
+  @Test
+  void reallocateInPlaceOfALiveHandleKeepsItLive() {
+    Kmalloc k = Kmalloc.builder().name("realloc-live-in-place").throwOnLeak(true).build();
+    long h = k.allocate(64);
+    assertEquals(h, k.reallocate(h, 32));
+    assertEquals(h, k.reallocate(h, 64));
+    assertEquals(1, k.statistics().liveObjects());
+    k.free(h);
+    assertThrows(InvalidHandleException.class, () -> k.free(h));
+    assertEquals(0, k.statistics().liveObjects());
+    assertDoesNotThrow(k::close);
+  }
+
+  private static long allocations(Kmalloc k) {
+    return k.statistics().classes().stream().mapToLong(c -> c.slab().allocations()).sum();
+  }
+
+  private static long frees(Kmalloc k) {
+    return k.statistics().classes().stream().mapToLong(c -> c.slab().frees()).sum();
+  }
 }

@@ -133,8 +133,33 @@ public final class Mempool implements ObjectAllocator {
     return new Builder(name, backing);
   }
 
-  /** The system property that turns on reserve poisoning for every pool: {@code -Dslabkit.mempool_debug=P}. */
+  /**
+   * The system property that turns on reserve poisoning: {@code -Dslabkit.mempool_debug=P} for every pool,
+   * or {@code -Dslabkit.mempool_debug=P,poolA,poolB} for the pools of those names only (as {@code
+   * slabkit.slab_debug} selects caches). An explicit {@link Builder#poisonReserve(boolean)} wins over it, in
+   * both directions. Poison overwrites the objects in the reserve, so a pool over a slab cache with an object
+   * constructor must not be poisoned: leave it out of the list, or build it with {@code poisonReserve(false)}.
+   */
   public static final String DEBUG_PROPERTY = "slabkit.mempool_debug";
+
+  /**
+   * The largest {@code minNr} a pool accepts, {@value}: 16 Mi objects, whose handles alone take 128 MiB of
+   * heap. Larger values are refused by {@link Builder#minNr} and {@link #resize} with {@link
+   * IllegalArgumentException}, before anything is allocated; a reserve that large belongs in a slab cache of
+   * its own.
+   */
+  public static final int MAX_MIN_NR = 1 << 24;
+
+  /** {@link Allocators#checkPositive} and at most {@link #MAX_MIN_NR}, with a message naming the pool. */
+  static int checkMinNr(String pool, int minNr) {
+    Allocators.checkPositive(pool + ": minNr", minNr);
+    if (minNr > MAX_MIN_NR) {
+      throw new IllegalArgumentException(
+          pool + ": minNr must be at most " + MAX_MIN_NR + " (Mempool.MAX_MIN_NR), was " + minNr
+              + "; a reserve is for the objects in flight at once, not for a whole working set");
+    }
+    return minNr;
+  }
 
   private @Nullable ObjectName mbeanName;
 
@@ -184,7 +209,7 @@ public final class Mempool implements ObjectAllocator {
     private final ObjectAllocator backing;
     private int minNr = 1;
     private Duration waitTimeout = Duration.ofSeconds(5);
-    private boolean poisonReserve = debugPropertyAsksForPoison();
+    private boolean poisonReserve;
     private boolean jmx;
     private int headroom;
     private int order;
@@ -193,17 +218,19 @@ public final class Mempool implements ObjectAllocator {
     private Builder(String name, ObjectAllocator backing) {
       this.name = Objects.requireNonNull(name, "name");
       this.backing = Objects.requireNonNull(backing, "backing");
+      this.poisonReserve = debugPropertyAsksForPoison(name);
     }
 
     /**
      * Sets the reserve size: how many objects are preallocated, and the most that one allocation or
      * reservation may demand from this pool at once. Default 1.
      *
-     * @param minNr at least 1
+     * @param minNr 1 to {@link #MAX_MIN_NR}
      * @return this builder
+     * @throws IllegalArgumentException if {@code minNr} is out of range (nothing is allocated)
      */
     public Builder minNr(int minNr) {
-      this.minNr = Allocators.checkPositive("minNr", minNr);
+      this.minNr = checkMinNr(name, minNr);
       return this;
     }
 
@@ -226,8 +253,12 @@ public final class Mempool implements ObjectAllocator {
      * Poisons objects while they sit in the reserve and checks the poison when they leave it (debug mode):
      * a write through a stale handle into a reserved element is reported as {@code BUG <pool>: Poison
      * overwritten ...} through {@link System.Logger} and JFR, and counted in {@link Mempool#debugReports()}.
-     * Default: on when the system property {@value #DEBUG_PROPERTY} contains {@code P}, else off. Do not
-     * use it over a slab cache with an object constructor: poison overwrites the constructed state.
+     * Default: on when the system property {@value #DEBUG_PROPERTY} asks for it for this pool (its flags
+     * contain {@code P}, and it names no pools or names this one), else off. This call overrides the
+     * property for this pool, in both directions. Do not poison a pool over a slab cache with an object
+     * constructor: poison overwrites the constructed state, in the reserve and in objects the pool gives
+     * back to the cache. {@code poisonReserve(false)} keeps such a pool unpoisoned whatever the property
+     * says.
      *
      * @param on whether to poison
      * @return this builder
@@ -289,14 +320,35 @@ public final class Mempool implements ObjectAllocator {
       return this;
     }
 
-    private static boolean debugPropertyAsksForPoison() {
+    /** Whether {@value #DEBUG_PROPERTY} asks for poisoning of the pool named {@code pool}. */
+    private static boolean debugPropertyAsksForPoison(String pool) {
       String v = System.getProperty(DEBUG_PROPERTY);
-      return v != null && v.toUpperCase(java.util.Locale.ROOT).contains("P");
+      if (v == null) {
+        return false;
+      }
+      String[] parts = v.split(",", -1);
+      if (!parts[0].toUpperCase(java.util.Locale.ROOT).contains("P")) {
+        return false;
+      }
+      if (parts.length == 1) {
+        return true;
+      }
+      for (int i = 1; i < parts.length; i++) {
+        if (parts[i].trim().equals(pool)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**
      * Builds the pool, preallocating {@code minNr} objects from the backing allocator (its {@code
      * allocateBulk}, which may reclaim and wait), all or nothing.
+     *
+     * <p>The reserve is filled in chunks of at most 4096 objects, each an {@code allocateBulk} of the backing
+     * allocator, so the handles' array grows with what was really had: a {@code minNr} the backing allocator
+     * cannot provide fails with the backing allocator's {@link AllocationFailedException} as the cause, after
+     * every object taken was freed to it again.
      *
      * @return the pool
      * @throws AllocationFailedException if the reserve cannot be preallocated; nothing is held then
@@ -481,7 +533,10 @@ public final class Mempool implements ObjectAllocator {
    * starve it. The guarantee rests on objects taken from the pool being freed eventually. The wait is
    * uninterruptible, as the kernel's: the thread's interrupt status is kept. A virtual thread parks without pinning its carrier.
    * Actions before the free that returned the object happen-before the return of this call. Waits are
-   * counted in {@link MempoolStatistics#waits()}.
+   * counted in {@link MempoolStatistics#waits()}. A shrinker of the backing allocator's {@link
+   * io.github.slabkit.allocator.MemoryBudget} that throws neither ends the wait nor reaches the caller: the
+   * budget asks its other shrinkers and keeps the exception ({@link
+   * io.github.slabkit.allocator.MemoryBudget#lastShrinkerFailure()}).
    *
    * @return a handle, never {@code 0}
    * @throws AllocatorClosedException if the pool is closed (the message names {@code allocate}), or the
@@ -735,13 +790,13 @@ public final class Mempool implements ObjectAllocator {
    * growing refills from the backing allocator without waiting as far as it can and leaves the rest to later
    * frees (lazily, as the kernel's documentation allows).
    *
-   * @param newMinNr the new size, at least 1
-   * @throws IllegalArgumentException if {@code newMinNr < 1}
+   * @param newMinNr the new size, 1 to {@link #MAX_MIN_NR}
+   * @throws IllegalArgumentException if {@code newMinNr} is out of range; nothing changes
    * @throws IllegalStateException if a waiting allocation or reservation demands more than {@code newMinNr}
    * @throws AllocatorClosedException if the pool is closed (the message names {@code resize})
    */
   public void resize(int newMinNr) {
-    Allocators.checkPositive("minNr", newMinNr);
+    checkMinNr(name, newMinNr);
     core.resize(newMinNr);
   }
 

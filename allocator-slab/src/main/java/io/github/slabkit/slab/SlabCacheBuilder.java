@@ -19,7 +19,19 @@ public final class SlabCacheBuilder {
   /** Objects larger than this belong in an {@code Arena}, not a slab cache. */
   public static final long MAX_OBJECT_SIZE = 16L << 20;
 
-  private static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
+  /**
+   * The most objects one slab holds, {@value}: a handle names its slot in 24 bits. A {@link #slabSize} that
+   * would hold more, or a larger {@link #objectsPerSlab}, is refused by {@link #build()}.
+   */
+  public static final int MAX_OBJECTS_PER_SLAB = 1 << 24;
+
+  /**
+   * The largest slab, {@value} bytes (1 GiB): a slab is mapped and zeroed whole on the first allocation that
+   * needs it, so a bigger one is a mistake, not a tuning. {@link #build()} refuses a larger {@link #slabSize}
+   * or {@code objectsPerSlab} times the object stride. The default slab of the largest objects ({@value
+   * #MAX_OBJECT_SIZE} B, 8 per slab) stays well below.
+   */
+  public static final long MAX_SLAB_BYTES = 1L << 30;
 
   final String name;
   long objectSize = -1;
@@ -54,7 +66,7 @@ public final class SlabCacheBuilder {
   /**
    * Sets the object size in bytes. Required unless {@link #layout} is given.
    *
-   * @param bytes the size, 1 to {@link #MAX_OBJECT_SIZE}
+   * @param bytes the size, 1 to {@link #MAX_OBJECT_SIZE}; {@link #build()} refuses others, naming the limit
    * @return this builder
    */
   public SlabCacheBuilder objectSize(long bytes) {
@@ -98,9 +110,11 @@ public final class SlabCacheBuilder {
   }
 
   /**
-   * Sets the bytes of one slab (default {@value #DEFAULT_SLAB_BYTES}, at least one object).
+   * Sets the bytes of one slab (default {@value #DEFAULT_SLAB_BYTES}, at least one object). The slab holds
+   * as many objects as fit; {@link #build()} refuses a size below one object, above {@link #MAX_SLAB_BYTES},
+   * or one that would hold more than {@link #MAX_OBJECTS_PER_SLAB} objects, naming the limit.
    *
-   * @param bytes the slab size
+   * @param bytes the slab size, one object's stride to {@link #MAX_SLAB_BYTES}
    * @return this builder
    */
   public SlabCacheBuilder slabSize(long bytes) {
@@ -112,7 +126,8 @@ public final class SlabCacheBuilder {
   /**
    * Sets the number of objects in one slab instead of the slab size.
    *
-   * @param n objects per slab, 1 to 2^24
+   * @param n objects per slab, 1 to {@link #MAX_OBJECTS_PER_SLAB}, and at most {@link #MAX_SLAB_BYTES} in all
+   *     (checked by {@link #build()})
    * @return this builder
    */
   public SlabCacheBuilder objectsPerSlab(int n) {
@@ -355,7 +370,8 @@ public final class SlabCacheBuilder {
       throw new IllegalArgumentException(p + "set objectSize(bytes) or layout(layout)");
     }
     if (objectSize <= 0) {
-      throw new IllegalArgumentException(p + "object size must be positive, was " + objectSize);
+      throw new IllegalArgumentException(
+          p + "object size must be positive (1 to " + MAX_OBJECT_SIZE + " B), was " + objectSize);
     }
     if (objectSize > MAX_OBJECT_SIZE) {
       throw new IllegalArgumentException(
@@ -380,13 +396,33 @@ public final class SlabCacheBuilder {
         throw new IllegalArgumentException(
             p + "objectsPerSlab must be 1 to " + MAX_OBJECTS_PER_SLAB + ", was " + objectsPerSlab);
       }
+      if ((long) objectsPerSlab * stride > MAX_SLAB_BYTES) { // stride <= 16 MiB + 8 KiB: no overflow
+        throw new IllegalArgumentException(
+            p + "objectsPerSlab " + objectsPerSlab + " of " + stride + " B each make a slab of "
+                + (long) objectsPerSlab * stride + " B, above the limit of " + MAX_SLAB_BYTES
+                + " B (SlabCacheBuilder.MAX_SLAB_BYTES); use at most " + MAX_SLAB_BYTES / stride
+                + " objects per slab");
+      }
       perSlab = objectsPerSlab;
     } else if (slabBytesSet) {
       if (slabBytes < stride) {
         throw new IllegalArgumentException(
             p + "slab size " + slabBytes + " B is smaller than one object (" + stride + " B)");
       }
-      perSlab = (int) Math.min(MAX_OBJECTS_PER_SLAB, slabBytes / stride);
+      if (slabBytes > MAX_SLAB_BYTES) {
+        throw new IllegalArgumentException(
+            p + "slab size " + slabBytes + " B exceeds the limit of " + MAX_SLAB_BYTES
+                + " B (SlabCacheBuilder.MAX_SLAB_BYTES); a slab is mapped and zeroed whole, use a smaller"
+                + " slab size");
+      }
+      if (slabBytes / stride > MAX_OBJECTS_PER_SLAB) {
+        throw new IllegalArgumentException(
+            p + "slab size " + slabBytes + " B would hold " + slabBytes / stride + " objects of " + stride
+                + " B, above the limit of " + MAX_OBJECTS_PER_SLAB
+                + " objects per slab (SlabCacheBuilder.MAX_OBJECTS_PER_SLAB); use at most "
+                + (long) MAX_OBJECTS_PER_SLAB * stride + " B");
+      }
+      perSlab = (int) (slabBytes / stride);
     } else {
       perSlab = (int) Math.max(8, DEFAULT_SLAB_BYTES / stride);
     }

@@ -5,8 +5,10 @@ import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.LocalAllocator;
 import io.github.slabkit.allocator.ObjectAllocator;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The mempool algorithm: a {@link Reserve} of preallocated objects in front of a backing allocator, after the
@@ -90,10 +92,50 @@ public final class MempoolCore {
       boolean poison,
       ReservationQueue queue,
       int order) {
-    long[] slots = new long[minNr];
+    long[] slots = fill(name, backing, minNr);
+    for (long h : slots) {
+      backing.stash(h); // fresh objects: the reserve's own from now on (see Reserve#backing)
+      if (poison) {
+        ReservePoison.poison(backing, h);
+      }
+    }
+    return new MempoolCore(
+        name, backing, new Reserve(backing, slots, headroom), waitTimeoutNanos, poison, queue, order);
+  }
+
+  /** The most objects one {@code allocateBulk} of {@link #fill} asks for. */
+  private static final int FILL_CHUNK = 4096;
+
+  /**
+   * Preallocates {@code minNr} objects, all or nothing, in chunks of {@link #FILL_CHUNK}: the array grows
+   * with what the backing allocator really gave, so a huge {@code minNr} fails with the backing allocator's
+   * exception instead of a huge array first (an {@code OutOfMemoryError} before anything was asked). Up to
+   * {@code FILL_CHUNK} objects it is one {@code allocateBulk}, as before; above, the chunks taken are held
+   * while the next one is asked for, which the backing allocator's wait limit bounds.
+   *
+   * @return exactly {@code minNr} handles
+   * @throws AllocationFailedException if the backing allocator fails; every object taken is freed first
+   */
+  private static long[] fill(String name, ObjectAllocator backing, int minNr) {
+    long[] slots = new long[Math.min(minNr, FILL_CHUNK)];
+    boolean chunked = minNr > FILL_CHUNK; // else one allocateBulk straight into slots
+    long[] chunk = chunked ? new long[FILL_CHUNK] : slots;
+    int filled = 0;
     try {
-      backing.allocateBulk(slots, minNr);
+      while (filled < minNr) {
+        int n = Math.min(minNr - filled, FILL_CHUNK);
+        backing.allocateBulk(chunk, n);
+        if (chunked) {
+          if (slots.length < filled + n) {
+            // Geometric growth, capped at minNr: the array never exceeds twice what was really had.
+            slots = Arrays.copyOf(slots, (int) Math.min(minNr, Math.max(filled + n, 2L * slots.length)));
+          }
+          System.arraycopy(chunk, 0, slots, filled, n);
+        }
+        filled += n;
+      }
     } catch (AllocationFailedException e) {
+      RuntimeException undo = giveBack(backing, slots, filled);
       AllocationFailedException f =
           new AllocationFailedException(
               name,
@@ -107,20 +149,39 @@ public final class MempoolCore {
                   + backing.objectSize()
                   + " B from '"
                   + backing.name()
-                  + "' failed (nothing is held): "
+                  + "' failed after "
+                  + filled
+                  + " (nothing is held: they were freed again): "
                   + e.getMessage()
                   + "; lower minNr or give the backing allocator more memory");
       f.initCause(e);
+      if (undo != null) {
+        f.addSuppressed(undo);
+      }
       throw f;
+    } catch (RuntimeException | Error e) {
+      RuntimeException undo = giveBack(backing, slots, filled);
+      if (undo != null) {
+        e.addSuppressed(undo);
+      }
+      throw e;
     }
-    for (long h : slots) {
-      backing.stash(h); // fresh objects: the reserve's own from now on (see Reserve#backing)
-      if (poison) {
-        ReservePoison.poison(backing, h);
+    return slots;
+  }
+
+  /** Frees {@code hs[0..n)} to the backing allocator, every one even if some throw; returns the first. */
+  private static @Nullable RuntimeException giveBack(ObjectAllocator backing, long[] hs, int n) {
+    RuntimeException first = null;
+    for (int i = 0; i < n; i++) {
+      try {
+        backing.free(hs[i]);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
       }
     }
-    return new MempoolCore(
-        name, backing, new Reserve(backing, slots, headroom), waitTimeoutNanos, poison, queue, order);
+    return first;
   }
 
   /**

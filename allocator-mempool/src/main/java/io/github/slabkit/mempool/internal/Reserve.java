@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Implementation overview</h2>
  * A LIFO array of handles, {@code slots[0..level)}, guarded by this object's monitor. Invariants under the
- * monitor: {@code 0 <= level <= minNr <= slots.length}; every handle in {@code slots[0..level)} is owned by
- * the pool (allocated from the backing allocator, not handed out) and none is {@code 0}; {@code 0 <=
- * headroom < minNr} unless the pool was resized below it (then normal allocations find nothing, which resize
- * refuses while a normal demand waits).
+ * monitor: {@code 0 <= level <= slots.length} and {@code level <= minNr} (the array grows when an object is
+ * kept at a full array, never above {@code minNr}, so a large resize allocates nothing up front); every
+ * handle in {@code slots[0..level)} is owned by the pool (allocated from the backing allocator, not handed
+ * out) and none is {@code 0}; {@code 0 <= headroom < minNr} unless the pool was resized below it (then
+ * normal allocations find nothing, which resize refuses while a normal demand waits).
  *
  * <p>What a request may take is {@link #availableLocked}: the level, less the headroom unless it is
  * reclaiming, less the demand of another waiter's active claim. Newcomers and waiters take under the same
@@ -227,6 +228,7 @@ final class Reserve {
         }
       }
     }
+    ensureRoom(c + 1);
     slots[c] = h;
     LEVEL.setOpaque(this, c + 1);
     return waiters != 0 ? KEPT_WAKE : KEPT;
@@ -251,6 +253,7 @@ final class Reserve {
         } catch (RuntimeException e) {
           break;
         }
+        ensureRoom(c + 1);
         slots[c++] = h;
         hs[i] = ObjectAllocator.NO_HANDLE;
         kept++;
@@ -258,6 +261,13 @@ final class Reserve {
     }
     LEVEL.setOpaque(this, c);
     return kept << 1 | (kept > 0 && waiters != 0 ? 1 : 0);
+  }
+
+  /** Grows {@code slots} (geometrically, never above {@code minNr}) to hold {@code n}. Under the monitor. */
+  private void ensureRoom(int n) {
+    if (n > slots.length) {
+      slots = Arrays.copyOf(slots, (int) Math.min(minNr, Math.max(n, 2L * slots.length)));
+    }
   }
 
   // ---------------------------------------------------------------- used by the queue (queue lock held)
@@ -308,9 +318,6 @@ final class Reserve {
    * Sets {@code minNr}, returning the surplus objects (the caller frees them to the backing allocator).
    */
   synchronized long[] resize(int newMinNr) {
-    if (newMinNr > slots.length) {
-      slots = Arrays.copyOf(slots, newMinNr);
-    }
     int c = level;
     int surplus = Math.max(0, c - newMinNr);
     long[] out = Arrays.copyOfRange(slots, c - surplus, c);
