@@ -467,8 +467,8 @@ public final class Kmalloc implements AutoCloseable {
    *
    * <p>The handle's liveness is checked exactly first, whether the object would stay or move: a freed
    * handle is refused even when its slab still exists and the object would fit in place, and nothing is
-   * allocated, copied or freed then. (A refused freed handle of a size class counts in that class cache's
-   * {@code doubleFrees}, as a second free of it would.)
+   * allocated, copied or freed then. The check is read-only ({@link SlabCache#isAllocated}): a refused
+   * handle changes no statistic.
    *
    * @param handle a live handle
    * @param newSize the bytes wanted, 1 to the builder's {@code maxRequestSize}
@@ -521,22 +521,15 @@ public final class Kmalloc implements AutoCloseable {
 
   /**
    * Checks exactly that {@code handle}, which {@link #usableSize} found well-formed, names an object the
-   * caller holds. {@link #checkHandle} cannot tell a freed class object whose slab still exists from a live
-   * one; the class cache's {@code stash} can (it refuses a free object as a double free), and {@code
-   * unstash} at once marks the object handed out again, so a live handle ends as it began. (Only a leak
-   * sample of that object, if sampling recorded one, is forgotten: the slab cache offers no read-only
-   * liveness query to the size classes yet.) A large handle was checked exactly already.
+   * caller holds: {@link #checkHandle} cannot tell a freed class object whose slab still exists from a live
+   * one, the class cache's read-only {@link SlabCache#isAllocated} can. A large handle was checked exactly
+   * already.
    */
   private void checkLive(long handle) {
     int c = HandleCodec.classOf(handle);
-    if (Integer.compareUnsigned(c, caches.length) < 0) {
-      long h = codec.slabHandle(c, handle);
-      try {
-        caches[c].stash(h);
-      } catch (InvalidHandleException e) {
-        throw refused(handle, e);
-      }
-      caches[c].unstash(h);
+    if (Integer.compareUnsigned(c, caches.length) < 0 && !caches[c].isAllocated(codec.slabHandle(c, handle))) {
+      throw new InvalidHandleException(
+          name, handle, "is not allocated (freed, or stashed by a pool): reallocate a live object only");
     }
   }
 

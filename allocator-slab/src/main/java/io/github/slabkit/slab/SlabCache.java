@@ -333,7 +333,9 @@ public final class SlabCache implements ObjectAllocator {
    *     {@link AllocationFailedException#allocatorName() allocatorName()} is this cache's name, and its
    *     {@link AllocationFailedException#requestedBytes() requestedBytes()} is one slab. Its message names
    *     the budget, its limit and usage, and what to change. The failure is counted in {@link
-   *     SlabStatistics#failures()}, and nothing is held.
+   *     SlabStatistics#failures()}, and nothing is held. A shrinker of the budget that threw while this
+   *     call reclaimed does not end the call early (the other shrinkers are still asked); if the call then
+   *     fails, the shrinker's exception is attached as suppressed (see {@link MemoryBudget#reclaim}).
    * @throws AllocatorClosedException if the cache is closed (the message names {@code allocate})
    */
   @Override
@@ -806,6 +808,26 @@ public final class SlabCache implements ObjectAllocator {
   @Override
   public long offset(long handle) {
     return layer.offsetOf(handle);
+  }
+
+  /**
+   * Returns whether {@code handle} names an object of this cache that is handed out now: allocated (or
+   * {@link #unstash unstashed}) and not freed or {@link #stash stashed} since. Read-only: it changes and
+   * reports nothing, so it suits a check before an operation that must not start on a dead handle (the
+   * kmalloc layer's {@code reallocate} uses it). {@code false} for {@code 0}, another allocator's handle and
+   * a released slab's. Exact for a handle whose last hand-over (allocation, free, stash) happened-before the
+   * call, as for {@link #free}; in debug mode it asks the debugger's exact state. Allocates nothing.
+   *
+   * @param handle any handle
+   * @return whether it is live in this cache
+   * @throws AllocatorClosedException if the cache is closed (the message names {@code isAllocated})
+   */
+  public boolean isAllocated(long handle) {
+    if (closed) {
+      throw closedException("isAllocated");
+    }
+    SlabDebugger d = debugger;
+    return d != null ? d.isAllocated(handle) : layer.isOwned(handle);
   }
 
   /**

@@ -205,6 +205,16 @@ public final class SlabDebugger {
     }
   }
 
+  /**
+   * Whether the handle names an object of this cache that is allocated in its slab and not stashed: what
+   * {@link #free} would accept. Read-only; reports nothing.
+   */
+  public boolean isAllocated(long h) {
+    synchronized (this) {
+      return layer.whyInvalid(h) == null && !layer.isFreeInSlab(h) && !stashed.contains(h);
+    }
+  }
+
   /** Undoes {@link #stash}: the object is the user's again. */
   public void unstash(long h) {
     synchronized (this) {

@@ -303,6 +303,25 @@ public final class SlabLayer {
     return true;
   }
 
+  /**
+   * Whether a handle names an object the user holds now ({@link #own owned}, not freed or stashed since):
+   * {@link #disown}'s test without the change. A plain read of the mark, exact for the thread that last
+   * handed the object over (see {@link #own}).
+   */
+  public boolean isOwned(long handle) {
+    if ((handle & TAG_FIELD) != tag) {
+      return false;
+    }
+    int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
+    int slot = (int) (handle & SLOT_MASK);
+    byte[][] owned = table.owned;
+    if (index >= owned.length) {
+      return false;
+    }
+    byte[] marks = owned[index];
+    return slot < marks.length && marks[slot] != 0;
+  }
+
   public long offsetOf(long handle) {
     return (handle & SLOT_MASK) * stride + objectOffset;
   }
