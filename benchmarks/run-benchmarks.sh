@@ -20,7 +20,13 @@
 #   JMH_WARMUP_TIME / JMH_TIME [the classes' @Warmup/@Measurement times, 1 s; 2 s for the starvation bound],
 #   JMH_ARGS [extra JMH arguments, e.g. "-p ranges=100000"], MVN_ARGS [extra Maven arguments, e.g. -o],
 #   ALLOW_DIRTY=1 [run although library or benchmark sources differ from HEAD; the results are marked dirty
-#   and the table generator refuses them unless told --allow-dirty], JAVA_HOME [a JDK 25; searched if unset].
+#   and the table generator refuses them unless told --allow-dirty], JAVA_HOME [a JDK 25; searched if unset],
+#   JMH_CPUS [unset: JMH and its forks run on every CPU; e.g. "1": they run pinned to that CPU list with
+#   taskset, as the forks inherit the affinity. On this project's 2-vCPU machine, unpinned forks of one
+#   single-threaded benchmark are bimodal (AllocPairBenchmark.slabTryAllocateFree: forks at 6.6-6.8 ns and
+#   at 10.5-11.1 ns in one run), while 8 forks pinned to one vCPU, either of the two, all gave 6.5-7.1 ns
+#   (2026-12-02); and now and then the host slows vCPU 0 (a C loop pinned there took 0.36 s where it took
+#   0.12 s on vCPU 1). Pin single-threaded benchmarks (JMH_CPUS=1); multi-threaded ones need both CPUs].
 set -euo pipefail
 caller_dir=$(pwd)
 cd "$(dirname "$0")/.."
@@ -107,6 +113,9 @@ out="$root/benchmarks/jmh-results/$stamp-$short"
 [ "$dirty" = true ] && out="$out-dirty"
 mkdir -p "$out"
 cmd=("$java" -jar benchmarks/target/benchmarks.jar "${jmh_args[@]}" -rf json -rff "$out/jmh.json" "${regexes[@]}")
+if [ -n "${JMH_CPUS:-}" ]; then
+  cmd=(taskset -c "$JMH_CPUS" "${cmd[@]}")
+fi
 
 # Machine facts, before the run.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -116,7 +125,7 @@ cpu=$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:s
 mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 ncpu=$(nproc)
 invocation=""
-for v in JMH_FORKS JMH_WARMUP_ITERATIONS JMH_ITERATIONS JMH_WARMUP_TIME JMH_TIME JMH_ARGS; do
+for v in JMH_FORKS JMH_WARMUP_ITERATIONS JMH_ITERATIONS JMH_WARMUP_TIME JMH_TIME JMH_ARGS JMH_CPUS; do
   [ -n "${!v:-}" ] && invocation="$invocation$v='${!v}' "
 done
 invocation="${invocation}benchmarks/run-benchmarks.sh"
@@ -157,7 +166,8 @@ finished=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OUT="$out" COMMIT="$commit" SHORT="$short" DIRTY="$dirty" DIRTY_FILES="$dirty_files" STARTED="$started" \
 FINISHED="$finished" JDK="$jdk" JAVA="$java" CPU="$cpu" NCPU="$ncpu" MEM_KB="$mem_kb" LOAD_BEFORE="$load_before" \
 LOAD_AFTER="$load_after" INVOCATION="$invocation" ENV_FORKS="${JMH_FORKS:-}" ENV_WI="${JMH_WARMUP_ITERATIONS:-}" \
-ENV_I="${JMH_ITERATIONS:-}" ENV_W="${JMH_WARMUP_TIME:-}" ENV_R="${JMH_TIME:-}" ENV_ARGS="${JMH_ARGS:-}" RC="$rc" \
+ENV_I="${JMH_ITERATIONS:-}" ENV_W="${JMH_WARMUP_TIME:-}" ENV_R="${JMH_TIME:-}" ENV_ARGS="${JMH_ARGS:-}" \
+ENV_CPUS="${JMH_CPUS:-}" RC="$rc" \
 python3 - "${cmd[@]}" <<'EOF'
 import json, os, sys
 e = os.environ
@@ -170,7 +180,7 @@ facts = {
     "invocation": e["INVOCATION"],
     "environment": {k: e[v] for k, v in (("JMH_FORKS", "ENV_FORKS"), ("JMH_WARMUP_ITERATIONS", "ENV_WI"),
                     ("JMH_ITERATIONS", "ENV_I"), ("JMH_WARMUP_TIME", "ENV_W"), ("JMH_TIME", "ENV_R"),
-                    ("JMH_ARGS", "ENV_ARGS")) if e[v]},
+                    ("JMH_ARGS", "ENV_ARGS"), ("JMH_CPUS", "ENV_CPUS")) if e[v]},
     "command": sys.argv[1:],
 }
 out = e["OUT"]
