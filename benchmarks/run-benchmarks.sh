@@ -22,11 +22,10 @@
 #   ALLOW_DIRTY=1 [run although library or benchmark sources differ from HEAD; the results are marked dirty
 #   and the table generator refuses them unless told --allow-dirty], JAVA_HOME [a JDK 25; searched if unset],
 #   JMH_CPUS [unset: JMH and its forks run on every CPU; e.g. "1": they run pinned to that CPU list with
-#   taskset, as the forks inherit the affinity. On this project's 2-vCPU machine, unpinned forks of one
-#   single-threaded benchmark are bimodal (AllocPairBenchmark.slabTryAllocateFree: forks at 6.6-6.8 ns and
-#   at 10.5-11.1 ns in one run), while 8 forks pinned to one vCPU, either of the two, all gave 6.5-7.1 ns
-#   (2026-12-02); and now and then the host slows vCPU 0 (a C loop pinned there took 0.36 s where it took
-#   0.12 s on vCPU 1). Pin single-threaded benchmarks (JMH_CPUS=1); multi-threaded ones need both CPUs].
+#   taskset, as the forks inherit the affinity; for single-threaded benchmarks only. It keeps a fork off the
+#   vCPU the host slows now and then (a C loop took 0.36 s on vCPU 0 where it took 0.12 s on vCPU 1), but
+#   it does not remove the bimodal forks of this machine: in the pinned run of c8b3cca, forks of one
+#   benchmark still differed by about 1.6x (6 against 10 ns), anchors too (Netty 61 against 91 ns)].
 set -euo pipefail
 caller_dir=$(pwd)
 cd "$(dirname "$0")/.."
