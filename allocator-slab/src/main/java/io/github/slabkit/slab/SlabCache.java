@@ -815,7 +815,8 @@ public final class SlabCache implements ObjectAllocator {
    * {@link #unstash unstashed}) and not freed or {@link #stash stashed} since. Read-only: it changes and
    * reports nothing, so it suits a check before an operation that must not start on a dead handle (the
    * kmalloc layer's {@code reallocate} uses it). {@code false} for {@code 0}, another allocator's handle and
-   * a released slab's. Exact for a handle whose last hand-over (allocation, free, stash) happened-before the
+   * a released slab's (until a new slab reuses its index: like {@link #memory}, a stale handle then names an
+   * object of the new slab). Exact for a handle whose last hand-over (allocation, free, stash) happened-before the
    * call, as for {@link #free}; in debug mode it asks the debugger's exact state. Allocates nothing.
    *
    * @param handle any handle

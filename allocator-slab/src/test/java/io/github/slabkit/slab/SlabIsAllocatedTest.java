@@ -39,6 +39,9 @@ class SlabIsAllocatedTest {
     assertEquals(refused, c.slabStatistics().doubleFrees(), "read-only: no refusal counted");
     assertEquals(0, c.debugReports(), "nothing reported");
     c.free(kept);
+    c.shrink(); // the slab is empty now: released
+    assertEquals(0, c.slabStatistics().totalSlabs(), "the slab was released");
+    assertFalse(c.isAllocated(kept), "a released slab's handle");
     other.free(foreign);
     other.close();
     c.close();
