@@ -318,13 +318,13 @@ public final class SlabCache implements ObjectAllocator {
    * Allocates, growing the cache and reclaiming if needed. Takes the path of {@link #tryAllocate()}. When a
    * new slab is needed and the budget has no room, the budget first asks every registered shrinker to give
    * memory back. The shrinkers are the caches sharing the budget, this one included: each flushes idle
-   * magazines and releases its empty slabs. Then the call waits, at most the cache's {@link
-   * SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) in all, for whichever comes first:
-   * credit for a slab, or objects back in this cache's slabs (the reclaim put there what dead threads and
-   * the depot held; frees put objects there while it waits; the reclaim runs again every 10 ms for what
-   * frees leave in the depot). Objects in a live thread's own magazines are that thread's until its next
-   * slow path. The
-   * wait cannot be interrupted: an interrupt does not end it, and the thread's interrupt status is kept. A
+   * magazines and releases its empty slabs, except this cache, which keeps its own (their objects count
+   * toward the request; releasing a slab only to map it again would churn). Then the call waits, at most
+   * the cache's {@link SlabCacheBuilder#maxWait(Duration) maxWait} (default 100 ms) in all, for whichever
+   * comes first: credit for a slab, or objects back in this cache's slabs (the reclaim put there what dead
+   * threads and the depot held; frees put objects there while it waits; the reclaim runs again every 10 ms
+   * for what frees leave in the depot). Objects in a live thread's own magazines are that thread's until its
+   * next slow path. The wait cannot be interrupted: an interrupt does not end it, and the thread's interrupt status is kept. A
    * virtual thread waits without pinning its carrier. On success the memory-consistency guarantee of {@link
    * #tryAllocate()} holds.
    *

@@ -2,8 +2,10 @@ package io.github.slabkit.slab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.MemoryBudget;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -129,6 +131,28 @@ class SlabWaiterLivenessTest {
       b.get(WATCHDOG.toSeconds(), TimeUnit.SECONDS);
       c.shrink();
       assertEquals(0, c.slabStatistics().activeObjects());
+    }
+  }
+
+  @Test
+  void aBulkAllocationThatMustWaitKeepsTheCachesOwnEmptySlabInsteadOfUnmappingAndMappingIt() {
+    // One slab's objects are held; a bulk of 20 fits the budget (two slabs) only once they come back. While
+    // it waits it holds nothing, so the second slab is empty: the reclaim its wait runs used to release that
+    // slab (this cache's own shrinker) and the charge then mapped a new one, round after round until the
+    // deadline (each release a shared arena's close, a handshake with every thread: on one CPU two such
+    // requests took tens of seconds to take turns). Now the cache keeps its own empty slab while it waits.
+    try (SlabCache c = cache("waiter-no-churn", 4, Duration.ofMillis(300))) {
+      long[] held = new long[PER_SLAB];
+      c.allocateBulk(held, PER_SLAB);
+      long[] want = new long[20];
+      assertThrows(AllocationFailedException.class, () -> c.allocateBulk(want, want.length));
+      SlabStatistics s = c.slabStatistics();
+      assertEquals(2, s.slabGrows(), "slabs mapped: the held one and one for the request, once");
+      assertEquals(0, s.slabReleases(), "slabs unmapped while the request waited");
+      assertEquals(PER_SLAB, s.activeObjects(), "the failed request holds nothing");
+      c.freeBulk(held, PER_SLAB);
+      c.allocateBulk(want, want.length); // fits now
+      c.freeBulk(want, want.length);
     }
   }
 

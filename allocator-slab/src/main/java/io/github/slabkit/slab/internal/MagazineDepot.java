@@ -376,7 +376,9 @@ public final class MagazineDepot {
 
   /**
    * Flushes what the caller may touch (its own cache, free stripes, dead threads' caches, the depot), asks
-   * live threads to flush at their next slow path, and releases every empty slab.
+   * live threads to flush at their next slow path, and releases every empty slab, unless the caller runs
+   * this shrink from the budget's reclaim for this layer's own growth ({@link
+   * SlabLayer#reclaimingForItself}).
    *
    * @return the bytes credited to the budget by this call: the slabs released while flushing (beyond the
    *     kept limit) and the kept empty slabs released at the end
@@ -405,7 +407,8 @@ public final class MagazineDepot {
       registryLock.unlock();
     }
     released += drainDepot();
-    return released + layer.releaseEmpty();
+    // A reclaim run by this layer's own growth keeps the empty slabs: the growth would map them again.
+    return layer.reclaimingForItself() ? released : released + layer.releaseEmpty();
   }
 
   /**

@@ -288,12 +288,15 @@ public final class SlabLayer {
     int index = (int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1);
     int slot = (int) (handle & SLOT_MASK);
     byte[][] owned = table.owned;
-    if (index >= owned.length) {
+    // Unsigned tests (both indexes are non-negative, so they mean the same as signed ones): the JIT compiles
+    // them to the very comparisons of own's implicit range checks, so when an allocation and its free are
+    // compiled together, these fold into those.
+    if (Integer.compareUnsigned(index, owned.length) >= 0) {
       return false;
     }
     byte[] marks = owned[index];
     byte mark;
-    if (slot >= marks.length || (mark = marks[slot]) == 0) {
+    if (Integer.compareUnsigned(slot, marks.length) >= 0 || (mark = marks[slot]) == 0) {
       return false;
     }
     marks[slot] = 0;
@@ -561,6 +564,35 @@ public final class SlabLayer {
    * @param need how many free objects in the lists make a new slab unnecessary
    */
   private int charge(int mode, long deadline, int need) throws InterruptedException {
+    RECLAIMING_FOR.set(this);
+    try {
+      return chargeReclaiming(mode, deadline, need);
+    } finally {
+      RECLAIMING_FOR.remove();
+    }
+  }
+
+  /**
+   * The layer whose {@link #charge} runs on this thread, or null. Its own shrinker, asked by the budget's
+   * reclaim that the charge runs, flushes magazines into the slabs but keeps its empty slabs ({@link
+   * #reclaimingForItself}): releasing one would credit the budget with exactly the slab the charge then maps
+   * again. An all-or-nothing request that did not fit churned that way until it fitted, unmapping and mapping
+   * a slab per round, and each release closes a shared arena, a handshake with every thread: two bulk
+   * allocators of one cache on one CPU took tens of seconds for what takes milliseconds. Other caches'
+   * shrinkers release their empty slabs as before; that credit is what a charge needs.
+   */
+  private static final ThreadLocal<@Nullable SlabLayer> RECLAIMING_FOR = new ThreadLocal<>();
+
+  /**
+   * Whether this thread runs the budget's reclaim for this layer's own growth (see {@link #RECLAIMING_FOR}).
+   *
+   * @return whether the caller's shrink of this layer should keep its empty slabs
+   */
+  public boolean reclaimingForItself() {
+    return RECLAIMING_FOR.get() == this;
+  }
+
+  private int chargeReclaiming(int mode, long deadline, int need) throws InterruptedException {
     BooleanSupplier enough = () -> freeInLists(need);
     boolean interrupted = false; // BLOCKING keeps an interrupt for the caller; TIMED throws it
     try {
