@@ -87,11 +87,13 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SlabCache implements ObjectAllocator {
   private static final System.Logger LOG = System.getLogger(SlabCache.class.getName());
-  private static final long TAG_MASK = 0xffffL << 48;
+  /** Where a handle's tag starts: its top 16 bits name the cache ({@link HandleTags}). */
+  static final int TAG_SHIFT = 48;
 
   private final String name;
   private final long objectSize;
-  private final long tagBits;
+  /** {@link #tag} as a long: what a handle of this cache shifted right by {@link #TAG_SHIFT} equals. */
+  private final long tagOfHandles;
   private final int objectsPerSlab;
   private final SlabLayer layer;
   private final MagazineDepot depot;
@@ -163,7 +165,10 @@ public final class SlabCache implements ObjectAllocator {
             b.constructor,
             saturatedNanos(b.maxWait),
             b.maxEmptySlabs);
-    this.tagBits = layer.tag();
+    this.tagOfHandles = tag;
+    if (layer.tag() != tagOfHandles << TAG_SHIFT) {
+      throw new AssertionError("tag layout: " + Long.toHexString(layer.tag()));
+    }
     // Debug tracking (flag U) records every site: sampling would only add cost.
     this.sampler =
         new LeakSampler(
@@ -502,7 +507,8 @@ public final class SlabCache implements ObjectAllocator {
    * handed out and not yet freed or stashed?" in one check (the free, a context's free and {@link #stash}).
    */
   void disownOrRefuse(long handle) {
-    if ((handle & TAG_MASK) != tagBits || !layer.disown(handle)) {
+    // A shift and a compare with the tag: fewer instructions than a mask with a 64-bit constant.
+    if (handle >>> TAG_SHIFT != tagOfHandles || !layer.disown(handle)) {
       throw refused(handle);
     }
   }
@@ -1207,6 +1213,10 @@ public final class SlabCache implements ObjectAllocator {
    *
    * @return true while open and not debugging
    */
+  long tagOfHandles() {
+    return tagOfHandles;
+  }
+
   boolean fastPath() {
     return fast;
   }

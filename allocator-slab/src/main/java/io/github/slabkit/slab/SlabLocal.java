@@ -59,6 +59,8 @@ public final class SlabLocal implements LocalAllocator {
   private final SlabLayer layer;
   private final MagazineDepot depot;
   private final boolean debug;
+  /** The cache's tag as its handles carry it, shifted down ({@link SlabCache#TAG_SHIFT}). */
+  private final long tagOfHandles;
   /** Whether {@link #magazines} is this context's own pair (a virtual thread's), dropped at close. */
   private final boolean ownPair;
   /** Written and read by the owner only. */
@@ -73,6 +75,7 @@ public final class SlabLocal implements LocalAllocator {
     this.layer = layer;
     this.depot = depot;
     this.debug = debug;
+    this.tagOfHandles = cache.tagOfHandles();
     this.ownPair = ownPair;
   }
 
@@ -104,8 +107,13 @@ public final class SlabLocal implements LocalAllocator {
    */
   @Override
   public long allocate() {
-    check("allocate");
-    long h = debug ? cache.debugAllocate(SlabLayer.BLOCKING, 0) : magazines.allocateOwned(layer, SlabLayer.BLOCKING);
+    long h;
+    if (fast()) {
+      h = magazines.allocateOwned(layer, SlabLayer.BLOCKING);
+    } else {
+      check("allocate");
+      h = debug ? cache.debugAllocate(SlabLayer.BLOCKING, 0) : magazines.allocateOwned(layer, SlabLayer.BLOCKING);
+    }
     if (h == ObjectAllocator.NO_HANDLE) {
       throw cache.failure("1 object of " + cache.objectSize() + " B (a new slab of " + layer.slabBytes + " B)");
     }
@@ -147,8 +155,19 @@ public final class SlabLocal implements LocalAllocator {
         return;
       }
     }
-    cache.disownOrRefuse(handle);
+    disownOrRefuse(handle);
     magazines.free(handle);
+  }
+
+  /**
+   * {@link SlabCache#disownOrRefuse} through this context's own reference to the layer: when an allocation
+   * and its free are compiled together, the JIT then sees one layer and keeps the side-table loads of the
+   * allocation for the free.
+   */
+  private void disownOrRefuse(long handle) {
+    if (handle >>> SlabCache.TAG_SHIFT != tagOfHandles || !layer.disown(handle)) {
+      throw cache.refused(handle);
+    }
   }
 
   /**
@@ -237,7 +256,7 @@ public final class SlabLocal implements LocalAllocator {
     }
     for (int i = 0; i < n; i++) {
       long h = src[i];
-      cache.disownOrRefuse(h);
+      disownOrRefuse(h);
       magazines.free(h);
     }
   }

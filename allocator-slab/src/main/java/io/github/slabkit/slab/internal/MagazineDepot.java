@@ -83,8 +83,11 @@ public final class MagazineDepot {
    * collide modulo the table size) falls back to the ThreadLocal.
    */
   public ThreadCache local(Thread t) {
-    ThreadCache tc = byThread[(int) t.threadId() & (BY_THREAD - 1)];
-    if (tc != null && tc.owner == t) {
+    long id = t.threadId();
+    @Nullable ThreadCache[] table = byThread;
+    // Masking with length - 1 (BY_THREAD is a power of two) lets the JIT drop the range check.
+    ThreadCache tc = table[(int) id & (table.length - 1)];
+    if (tc != null && tc.ownerId == id) { // ids are unique for the life of the JVM: the cache is t's
       return tc;
     }
     return localSlow(t);

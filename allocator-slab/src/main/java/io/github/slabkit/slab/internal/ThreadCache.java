@@ -29,6 +29,12 @@ public final class ThreadCache {
   Magazine loaded;
   Magazine previous;
   final @Nullable Thread owner;
+  /**
+   * {@code owner.threadId()}, or {@code -1} for a stripe. Thread ids are never reused, so the thread lookup
+   * compares this with the id it has already loaded to index the table, instead of loading and decoding the
+   * owner reference.
+   */
+  final long ownerId;
   /** Where this cache's slow paths go (one way: thread cache, depot, slab layer). */
   private final MagazineDepot depot;
 
@@ -53,6 +59,7 @@ public final class ThreadCache {
   ThreadCache(MagazineDepot depot, @Nullable Thread owner, int magazineSize) {
     this.depot = depot;
     this.owner = owner;
+    this.ownerId = owner == null ? -1 : owner.threadId();
     this.loaded = new Magazine(magazineSize);
     this.previous = new Magazine(magazineSize);
     this.sampleAt = depot.firstSampleCountdown();
@@ -139,7 +146,9 @@ public final class ThreadCache {
     Magazine m = loaded;
     int c = m.count;
     long[] hs = m.handles;
-    if (c < hs.length) {
+    // Unsigned (c is never negative): the comparison of the allocation's implicit range check on hs, which
+    // the JIT then folds this test into when an allocation and this free are compiled together.
+    if (Integer.compareUnsigned(c, hs.length) < 0) {
       hs[c] = handle;
       m.count = c + 1;
       countFree();
