@@ -1,6 +1,7 @@
 package io.github.slabkit.extent;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.slabkit.allocator.AllocatorClosedException;
 import java.util.ArrayList;
@@ -64,14 +65,18 @@ class ExtentTreeCloseRaceTest {
       }
       go.countDown();
       Thread.sleep(2);
-      for (int attempt = 0; attempt < 10_000; attempt++) {
+      // Retry until the close is accepted, yielding between attempts: on one CPU a locker preempted while it
+      // holds a range keeps it locked until it runs again, which a spinning closer would never let happen.
+      boolean closed = false;
+      for (long deadline = System.nanoTime() + 10_000_000_000L; !closed && System.nanoTime() < deadline; ) {
         try {
           tree.close();
-          break;
+          closed = true;
         } catch (IllegalStateException lockedOrWaiting) {
-          Thread.onSpinWait(); // refused: a range was locked or someone waited at that moment
+          Thread.yield(); // refused: a range was locked or someone waited at that moment
         }
       }
+      assertTrue(closed, "round " + round + ": close refused for 10 s");
       for (Thread t : threads) {
         t.join(10_000);
         assertFalse(t.isAlive(), "round " + round + ": a worker hangs after close");
