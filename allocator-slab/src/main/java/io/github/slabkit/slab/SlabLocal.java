@@ -10,6 +10,7 @@ import io.github.slabkit.slab.internal.MagazineDepot;
 import io.github.slabkit.slab.internal.SlabLayer;
 import io.github.slabkit.slab.internal.ThreadCache;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link SlabCache}'s allocation context for one thread ({@link SlabCache#local()}): the cache's fast path
@@ -32,8 +33,9 @@ import java.util.concurrent.TimeUnit;
  * the slab lists, growing, reclaiming and waiting as the cache's methods of the same names do.
  *
  * <h2>Ownership and what is checked</h2>
- * Every call, in every mode, compares {@code Thread.currentThread()} with the owner (one load and one
- * compare) and reads the context's and the cache's closed flags; a call from another thread throws {@link
+ * Every call, in every mode, compares {@code Thread.currentThread()} with the owner of the open context (one
+ * load and one compare, which a closed context fails) and reads the cache's flag for its fast paths (open,
+ * not debugging); when either test fails, the call finds out why. A call from another thread throws {@link
  * IllegalStateException} naming both threads, before anything is touched. In debug mode ({@link SlabDebug})
  * every call then takes the cache's checked path (red zones, poison, tracking), exactly as the cache's own
  * methods do. Nothing more is checked: a context is not thread safe, and the owner check is what stops a
@@ -65,6 +67,11 @@ public final class SlabLocal implements LocalAllocator {
   private final boolean ownPair;
   /** Written and read by the owner only. */
   private boolean closed;
+  /**
+   * {@link #owner} while the context is open, null once closed (owner only): {@link #fast()} tests the
+   * caller and the context's state with one compare.
+   */
+  private @Nullable Thread openOwner;
 
   SlabLocal(
       SlabCache cache, Thread owner, ThreadCache magazines, SlabLayer layer, MagazineDepot depot,
@@ -77,6 +84,7 @@ public final class SlabLocal implements LocalAllocator {
     this.debug = debug;
     this.tagOfHandles = cache.tagOfHandles();
     this.ownPair = ownPair;
+    this.openOwner = owner;
   }
 
   /**
@@ -299,6 +307,7 @@ public final class SlabLocal implements LocalAllocator {
       return;
     }
     closed = true;
+    openOwner = null;
     if (cache.isClosed()) {
       return;
     }
@@ -310,12 +319,12 @@ public final class SlabLocal implements LocalAllocator {
   }
 
   /**
-   * Whether a call may skip {@link #check} and the debug test: the owner calls, the context is open, and the
-   * cache's fast paths are on ({@link SlabCache#fastPath()}: open, not debugging). One branch for the fast
-   * path; when false, the call runs {@link #check}, which throws on misuse, and the debug test.
+   * Whether a call may skip {@link #check} and the debug test: the owner calls and the context is open (one
+   * compare with {@link #openOwner}), and the cache's fast paths are on ({@link SlabCache#fastPath()}: open,
+   * not debugging). When false, the call runs {@link #check}, which throws on misuse, and the debug test.
    */
   private boolean fast() {
-    return Thread.currentThread() == owner && !closed && cache.fastPath();
+    return Thread.currentThread() == openOwner && cache.fastPath();
   }
 
   private void check(String op) {
