@@ -338,6 +338,15 @@ public final class MempoolCore {
     return counters.newContextCounters();
   }
 
+  /**
+   * Folds the counters of a context that ended into the pool's, so that ended contexts cost nothing.
+   *
+   * @param cell counters from {@link #newContextCounters()}, written no more
+   */
+  public void retireContextCounters(PoolCounters.ThreadCounters cell) {
+    counters.retire(cell);
+  }
+
   private long allocateFromReserve(boolean reclaiming) {
     long h = reserve.takeOne(reclaiming);
     if (h == ObjectAllocator.NO_HANDLE) {
