@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
+import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.contract.TestAllocator;
+import io.github.slabkit.slab.SlabCache;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -153,5 +156,47 @@ class MempoolFailurePathTest {
     }
     pool.close();
     assertEquals(0, slab.live());
+  }
+
+  /**
+   * A reservation whose close meets a throwing backing free stays held with exactly the refused objects; a
+   * retried close returns them, and the counts return to the baseline.
+   */
+  @Test
+  void aReservationCloseThatMeetsAThrowingFreeCanBeRetried() {
+    FaultyAllocator slab = new FaultyAllocator("close-retry-backing", 16);
+    Mempool pool = Mempool.builder("close-retry", slab).minNr(2).build();
+    Reservation r = Reservation.of(pool, 2).acquire(); // from the backing: the reserve stays full
+    assertEquals(2, pool.reserveLevel());
+    slab.throwOnceOnFreeAfter(0);
+    assertThrows(IllegalStateException.class, r::close);
+    assertTrue(r.isHeld(), "the refused object stays in the reservation");
+    assertEquals(3, slab.live(), "the reserve's two and the refused one");
+    r.close();
+    assertFalse(r.isHeld());
+    assertEquals(0, pool.mempoolStatistics().liveObjects());
+    pool.close();
+    assertEquals(0, slab.live());
+  }
+
+  /**
+   * Closing a pool while a reservation holds its objects reports them as leaked; closing the reservation
+   * afterwards gives them to the slab cache, which then reports no leak, and the budget is back to zero.
+   */
+  @Test
+  void aPoolClosedUnderAHeldReservationOverASlabCacheLeaksNothingOnceTheReservationCloses() {
+    MemoryBudget budget = MemoryBudget.ofBytes("r3-close-budget", 64 * 16);
+    SlabCache cache = SlabCache.builder("r3-close-cache").objectSize(64).objectsPerSlab(4).budget(budget).build();
+    Mempool pool = Mempool.builder("r3-close-pool", cache).minNr(3).build();
+    Reservation r = Reservation.of(pool, 3).acquire();
+    long taken = r.take(pool);
+    IllegalStateException e = assertThrows(IllegalStateException.class, pool::close);
+    assertTrue(e.getMessage().contains("3 object(s) still allocated"), e.getMessage());
+    r.close();
+    assertThrows(AllocatorClosedException.class, () -> pool.free(taken));
+    cache.free(taken); // as the message says: to the backing allocator
+    cache.close();
+    assertEquals(0, cache.leakedObjects());
+    assertEquals(0, budget.used());
   }
 }
