@@ -792,7 +792,10 @@ public final class Mempool implements ObjectAllocator {
    *
    * @param newMinNr the new size, 1 to {@link #MAX_MIN_NR}
    * @throws IllegalArgumentException if {@code newMinNr} is out of range; nothing changes
-   * @throws IllegalStateException if a waiting allocation or reservation demands more than {@code newMinNr}
+   * @throws IllegalStateException if a waiting allocation or reservation demands more than {@code newMinNr},
+   *     or {@code newMinNr} is not above the {@link #headroom()} (nothing changes then); or, after the reserve shrank, if the backing allocator's {@code free} threw
+   *     for a surplus object: every other surplus object was still freed to it, and the cause is the first
+   *     exception
    * @throws AllocatorClosedException if the pool is closed (the message names {@code resize})
    */
   public void resize(int newMinNr) {

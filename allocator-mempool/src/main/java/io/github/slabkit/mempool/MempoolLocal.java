@@ -169,6 +169,7 @@ public final class MempoolLocal implements LocalAllocator {
     }
     if (!closed) {
       closed = true;
+      core.retireContextCounters(counters); // its counts stay in the pool's statistics
       backing.close();
     }
   }

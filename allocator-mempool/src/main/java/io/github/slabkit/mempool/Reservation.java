@@ -414,6 +414,13 @@ public final class Reservation implements AutoCloseable {
   /**
    * Returns every object not taken to its pool (refilling reserves first, waking waiters). Idempotent: a
    * reservation that is not held is left as it is. Allocates nothing.
+   *
+   * <p>If a backing allocator's {@code free} throws for an object that its full reserve does not keep, every
+   * other object is still returned, the refused ones stay in the reservation, which stays held, and the first
+   * exception propagates: a later {@code close()} returns exactly the rest.
+   *
+   * @throws RuntimeException the first exception of a backing allocator's {@code free}; the reservation is
+   *     then still held
    */
   @Override
   public void close() {

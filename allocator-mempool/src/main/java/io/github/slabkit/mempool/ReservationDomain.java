@@ -12,8 +12,9 @@ import java.util.Objects;
  *
  * <p>The domain also sets the <em>claim window</em>, the bound on starvation: a waiting request that has
  * waited one window claims its pools for one window (others may then take only what leaves its demand in
- * place), lets the claim lapse for one window if it is still not served, and claims again. So no request is
- * held back by claims for longer than one window at a time, and a large demand is granted within the first
+ * place), lets the claim lapse for one window if it is still not served (no other request claims those pools
+ * during the lapse either), and claims again. So no request is held back by claims for longer than one window
+ * at a time, however many requests starve, and a large demand is granted within the first
  * window in which the objects held by others come back. The default window is 10 ms.
  *
  * <p>Thread safe; immutable.

@@ -15,6 +15,7 @@ final class FaultyAllocator implements ObjectAllocator {
   final TestAllocator inner;
   private volatile int allocationsBeforeThrow = Integer.MAX_VALUE;
   private volatile int freesBeforeThrow = Integer.MAX_VALUE;
+  private volatile boolean freeThrowsOnce;
   private volatile Supplier<? extends RuntimeException> fault = () -> new IllegalStateException("injected");
 
   FaultyAllocator(String name, int capacity) {
@@ -29,6 +30,12 @@ final class FaultyAllocator implements ObjectAllocator {
   /** The next {@code n} frees succeed, then every one throws (and frees nothing). */
   synchronized void throwOnFreeAfter(int n) {
     freesBeforeThrow = n;
+  }
+
+  /** The next {@code n} frees succeed, the one after throws (and frees nothing), and later ones succeed. */
+  synchronized void throwOnceOnFreeAfter(int n) {
+    freesBeforeThrow = n;
+    freeThrowsOnce = true;
   }
 
   void fault(Supplier<? extends RuntimeException> f) {
@@ -51,6 +58,10 @@ final class FaultyAllocator implements ObjectAllocator {
 
   private synchronized void maybeThrowOnFree() {
     if (freesBeforeThrow == 0) {
+      if (freeThrowsOnce) {
+        freesBeforeThrow = Integer.MAX_VALUE;
+        freeThrowsOnce = false;
+      }
       throw fault.get();
     }
     if (freesBeforeThrow != Integer.MAX_VALUE) {

@@ -338,6 +338,15 @@ public final class MempoolCore {
     return counters.newContextCounters();
   }
 
+  /**
+   * Folds the counters of a context that ended into the pool's, so that ended contexts cost nothing.
+   *
+   * @param cell counters from {@link #newContextCounters()}, written no more
+   */
+  public void retireContextCounters(PoolCounters.ThreadCounters cell) {
+    counters.retire(cell);
+  }
+
   private long allocateFromReserve(boolean reclaiming) {
     long h = reserve.takeOne(reclaiming);
     if (h == ObjectAllocator.NO_HANDLE) {
@@ -671,7 +680,9 @@ public final class MempoolCore {
    *
    * @param newMinNr the new target, at least 1
    * @throws IllegalStateException if a waiting request demands more than it could then take, or if
-   *     {@code newMinNr} is not above the headroom
+   *     {@code newMinNr} is not above the headroom (nothing changes then); or, after the resize, if the
+   *     backing allocator's {@code free} threw for a surplus object (every other surplus object was still
+   *     freed; the cause is the first exception)
    */
   public void resize(int newMinNr) {
     long[] surplus;
@@ -697,8 +708,26 @@ public final class MempoolCore {
       }
       surplus = reserve.resize(newMinNr);
     }
+    // Every surplus object is offered to the backing allocator even if one free throws: stopping at the
+    // first would lose the rest, which are then neither in the reserve nor free in the backing allocator.
+    RuntimeException first = null;
     for (long h : surplus) {
-      backing.free(h);
+      try {
+        backing.free(h);
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw new IllegalStateException(
+          name + ": resized minNr to " + newMinNr + ", but the backing allocator '" + backing.name()
+              + "' refused surplus objects of the reserve (" + first.getMessage() + "); the others went back"
+              + " to it, the refused ones are lost to it",
+          first);
     }
     refill(newMinNr);
     if (reserve.waitersLocked() != 0) {

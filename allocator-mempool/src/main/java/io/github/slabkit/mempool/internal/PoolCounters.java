@@ -32,8 +32,12 @@ public final class PoolCounters {
     /** The platform thread that writes these counters, or null for a context's (its owner checks itself). */
     final @Nullable Thread owner;
 
-    ThreadCounters(@Nullable Thread owner) {
+    /** The thread that writes these counters, a context's owner included: once it ended they can be folded. */
+    final Thread writer;
+
+    ThreadCounters(@Nullable Thread owner, Thread writer) {
       this.owner = owner;
+      this.writer = writer;
     }
 
     /** Counts one allocation the backing allocator served; owner only. */
@@ -59,7 +63,12 @@ public final class PoolCounters {
   private final ThreadLocal<ThreadCounters> local =
       ThreadLocal.withInitial(() -> register(Thread.currentThread()));
 
-  /** Every platform thread's counters, guarded by {@code this}; kept after the thread ends (counts stay). */
+  /**
+   * The counters of every live writer (platform thread or open context), guarded by {@code this}. Those of a
+   * closed context or an ended thread are folded into the adders below ({@link #retire}, {@link #register}),
+   * so a program that takes a context per task, or runs through many short-lived threads, keeps this array
+   * (and every sum over it) as small as its live writers.
+   */
   private ThreadCounters[] cells = {};
 
   private final LongAdder backingHits = new LongAdder();
@@ -68,7 +77,8 @@ public final class PoolCounters {
   private final LongAdder failures = new LongAdder();
 
   /**
-   * Counters for an allocation context, summed with the others; kept after the context ends.
+   * Counters for an allocation context, summed with the others; folded into the pool's by {@link #retire}
+   * when the context ends.
    *
    * @return new counters, written only by the context's owner
    */
@@ -76,16 +86,52 @@ public final class PoolCounters {
     return register(null);
   }
 
+  /**
+   * Folds the counts of a context that ended into the shared adders and forgets its counters. Called by the
+   * context's owner after its last count, so its plain stores are its own to read.
+   *
+   * @param c counters from {@link #newContextCounters()}, written no more
+   */
+  public synchronized void retire(ThreadCounters c) {
+    ThreadCounters[] a = cells;
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] == c) {
+        fold(c);
+        ThreadCounters[] b = new ThreadCounters[a.length - 1];
+        System.arraycopy(a, 0, b, 0, i);
+        System.arraycopy(a, i + 1, b, i, b.length - i);
+        cells = b;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Registers new counters, first folding those whose writer ended: a thread's termination synchronizes-with
+   * the {@code isAlive()} that returns false (JLS 17.4.4), so their last plain stores are visible here.
+   */
   private synchronized ThreadCounters register(@Nullable Thread owner) {
-    ThreadCounters c = new ThreadCounters(owner);
-    ThreadCounters[] a = Arrays.copyOf(cells, cells.length + 1);
-    a[a.length - 1] = c;
-    cells = a;
+    Thread me = Thread.currentThread();
+    ThreadCounters c = new ThreadCounters(owner, me);
+    int live = 0;
+    ThreadCounters[] a = cells;
+    ThreadCounters[] b = new ThreadCounters[a.length + 1];
+    for (ThreadCounters x : a) {
+      if (x.writer.isAlive()) {
+        b[live++] = x;
+      } else {
+        fold(x);
+      }
+    }
+    b[live++] = c;
+    cells = live == b.length ? b : Arrays.copyOf(b, live);
     return c;
   }
 
-  private synchronized ThreadCounters[] cells() {
-    return cells;
+  /** Adds counters that are written no more to the adders. Under {@code this}. */
+  private void fold(ThreadCounters c) {
+    backingHits.add(c.backingHits);
+    frees.add(c.frees);
   }
 
   void addBackingHits(long n) {
@@ -150,17 +196,18 @@ public final class PoolCounters {
     failures.increment();
   }
 
-  long backingHits() {
+  // Under this object's lock, as the folds, so that no count is seen twice or missed while it is folded.
+  synchronized long backingHits() {
     long sum = backingHits.sum();
-    for (ThreadCounters c : cells()) {
+    for (ThreadCounters c : cells) {
       sum += (long) TC_BACKING_HITS.getOpaque(c);
     }
     return sum;
   }
 
-  long frees() {
+  synchronized long frees() {
     long sum = frees.sum();
-    for (ThreadCounters c : cells()) {
+    for (ThreadCounters c : cells) {
       sum += (long) TC_FREES.getOpaque(c);
     }
     return sum;

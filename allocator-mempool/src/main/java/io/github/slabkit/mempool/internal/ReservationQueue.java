@@ -28,7 +28,9 @@ import org.jspecify.annotations.Nullable;
  * any of them: for one window, other requests may take from those reserves only what leaves the claimant's
  * demand in place (reclaiming requests pass ordinary claims). Objects freed during the window therefore
  * accumulate for the claimant. When the window ends unmet, the claim lapses for one window (the others run
- * freely) and may then be renewed; the oldest ticket claims first. So a demand is granted within the first
+ * freely: no ticket may claim those pools during the lapse, or two starving tickets could pass the claim
+ * to each other with no window between them and hold a third request back for ever) and may then be
+ * renewed; the oldest ticket claims first. So a demand is granted within the first
  * claim window in which the objects held by others come back, and the longest any other request is held back
  * by claims is one window at a time, after which it is served if its objects are there.
  *
@@ -343,11 +345,12 @@ public final class ReservationQueue {
   private void updateClaimLocked(Ticket t, long now) {
     if (t.claiming) {
       if (now - t.claimUntil >= 0) {
+        long lapseEnd = now + claimWindowNanos;
         for (MempoolCore p : t.pools) {
-          p.reserve().dropClaim(t);
+          p.reserve().lapse(t, lapseEnd); // nobody claims these pools in the lapse, not only t
         }
         t.claiming = false;
-        t.nextScanAt = now + claimWindowNanos; // a window without the claim, then it may claim again
+        t.nextScanAt = lapseEnd; // a window without the claim, then it may claim again
         wake(t);
       }
       return;

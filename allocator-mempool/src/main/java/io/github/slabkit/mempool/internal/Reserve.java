@@ -87,6 +87,16 @@ final class Reserve {
   private long claimUntil;
 
   /**
+   * The end of the lapse after a claim that ended unmet, while {@link #lapsing}: no claim starts on this pool
+   * before it, so the requests held back by the claim get one window in which they run freely. Otherwise two
+   * starving tickets could hand the claim to each other with no window between them, and a third request
+   * would be held back for ever (with the objects they wait for, if it holds them). Under both locks.
+   */
+  private long lapseUntil;
+
+  private boolean lapsing;
+
+  /**
    * @param backing the backing allocator
    * @param filled the objects of a full reserve, each stashed in {@code backing}
    * @param headroom the last objects that only reclaiming requests may take
@@ -289,13 +299,17 @@ final class Reserve {
   }
 
   /**
-   * Whether a claim by another ticket than {@code t} is active at {@code now}.
+   * Whether a claim by another ticket than {@code t} is active at {@code now}, or the lapse after an unmet
+   * claim, during which no claim may start.
    *
-   * @return the end of that claim, or {@code now} if there is none
+   * @return the end of that claim or lapse, or {@code now} if there is none
    */
   synchronized long otherClaimUntil(Ticket t, long now) {
     Ticket c = claimant;
-    return c != null && c != t && now - claimUntil < 0 ? claimUntil : now;
+    if (c != null && c != t && now - claimUntil < 0) {
+      return claimUntil;
+    }
+    return lapsing && now - lapseUntil < 0 ? lapseUntil : now;
   }
 
   synchronized void claim(Ticket t, int demand, boolean reclaiming, long until) {
@@ -303,6 +317,16 @@ final class Reserve {
     claimDemand = demand;
     claimReclaiming = reclaiming;
     claimUntil = until;
+  }
+
+  /**
+   * Ends {@code t}'s claim, which its window ended unmet, and starts the lapse: no ticket may claim this pool
+   * before {@code until}.
+   */
+  synchronized void lapse(Ticket t, long until) {
+    dropClaim(t);
+    lapsing = true;
+    lapseUntil = until;
   }
 
   synchronized void dropClaim(Ticket t) {
