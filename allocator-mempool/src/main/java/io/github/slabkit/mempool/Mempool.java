@@ -635,7 +635,10 @@ public final class Mempool implements ObjectAllocator {
    *     more than {@code minNr})
    * @throws AllocatorClosedException if the pool is closed and {@code n > 0} (the message names {@code
    *     allocateBulk}); the size checks above come first
-   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()})
+   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()}); or if a
+   *     {@link #resize} racing the call lowered the limit above below {@code n} after the call checked it and
+   *     before it began to wait (the wait could never end; nothing is held, the message names the new limit;
+   *     once the call waits, such a resize is refused instead)
    */
   @Override
   public void allocateBulk(long[] dst, int n) {
@@ -703,7 +706,7 @@ public final class Mempool implements ObjectAllocator {
    *     double free), or checked mode finds it in the reserve already; the pool's statistics and reserve do
    *     not change
    * @throws AllocatorClosedException if the pool is closed, whatever the handle (the message names {@code
-   *     free})
+   *     free}); or the backing allocator's, if it was closed under the pool and the object goes back to it
    */
   @Override
   public void free(long handle) {
