@@ -1,6 +1,7 @@
 package io.github.slabkit.extent;
 
 import static io.github.slabkit.extent.ExtentBits.CLEAR_ALL_BITS;
+import static io.github.slabkit.extent.ExtentBits.CTL_BITS;
 import static io.github.slabkit.extent.ExtentBits.DEFINED_BITS;
 import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
@@ -34,8 +35,16 @@ final class Args {
     }
   }
 
+  /**
+   * The bits of a query: at least one bit a state can carry, and no control bit, which is never stored (a
+   * query for all of the bits would then always answer no).
+   */
   static void queryBits(String tree, String op, int bits) {
     defined(tree, op, bits);
+    if ((bits & CTL_BITS) != 0) {
+      throw bad(tree, op, "control bits " + ExtentBits.toString(bits & CTL_BITS)
+          + " are never stored, so no state has them; query the stored bits only");
+    }
     if ((bits & STATE_BITS) == 0) {
       throw bad(tree, op, "no state bit in " + ExtentBits.toString(bits));
     }

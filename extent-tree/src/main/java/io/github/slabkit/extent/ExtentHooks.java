@@ -9,6 +9,13 @@ package io.github.slabkit.extent;
  * <p>Hooks must be quick, must not throw, and must not call into any {@link ExtentTree} (the tree lock is
  * held and is not reentrant for the tree's structure). Each method has an empty default; override what you
  * account for.
+ *
+ * <p>A hook that throws anyway does not stop the change it announces: the tree keeps the exception,
+ * finishes the step it was in (so no state is lost, neighbours still merge, the structure stays valid),
+ * and the operation throws it (later ones suppressed in it) at its next point where it could wait for
+ * memory, or when it is done. What the operation changed until then stays changed, as when it waits for
+ * memory, except that a lock gives back every byte it locked before it throws (bits requested with the
+ * lock stay set, and the hooks have seen the lock bits set and cleared).
  */
 public interface ExtentHooks {
   /** Hooks that do nothing. */

@@ -48,9 +48,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Errors</h2>
  * Offsets are non-negative {@code long}s; ranges are inclusive. A negative offset, {@code start > end},
- * undefined bits or bits not allowed for the operation throw {@link IllegalArgumentException}; unlocking a
- * range that is not entirely locked throws {@link IllegalStateException} naming the first byte that is
- * not; in every such case the tree is unchanged. {@link #close()} refuses, naming them, while ranges are
+ * undefined bits or bits not allowed for the operation (a query's bits must name a storable bit and no
+ * {@linkplain ExtentBits#CTL_BITS control bit}, which no state carries) throw
+ * {@link IllegalArgumentException}; unlocking a range that is not entirely locked throws
+ * {@link IllegalStateException} naming the first byte that is not; in every such case the tree is
+ * unchanged. {@link #close()} refuses, naming them, while ranges are
  * locked or threads wait.
  *
  * <h2>Implementation notes</h2>
@@ -496,7 +498,7 @@ public final class ExtentTree implements AutoCloseable {
    * {@code find_first_extent_bit}); its start may be before {@code from}.
    *
    * @param from the offset, {@code >= 0}
-   * @param bits the bits, any of which matches
+   * @param bits the bits, any of which matches: at least one storable bit, no control bit
    * @param out receives the state
    * @return whether one was found
    */
@@ -509,14 +511,14 @@ public final class ExtentTree implements AutoCloseable {
    * scan continues fast from {@code e + 1} with the same hint.
    *
    * @param from the offset, {@code >= 0}
-   * @param bits the bits, any of which matches
+   * @param bits the bits, any of which matches: at least one storable bit, no control bit
    * @param out receives the state
    * @param cached a position hint to start from and to update, or null
    * @return whether one was found
    */
   public boolean findFirst(long from, int bits, RangeResult out, @Nullable CachedState cached) {
     checkOffset("findFirst", from);
-    checkDefined("findFirst", bits);
+    checkQueryBits("findFirst", bits);
     return queries.findFirst(from, bits, out, cached);
   }
 
@@ -526,13 +528,13 @@ public final class ExtentTree implements AutoCloseable {
    * check the bits of the following states; this one does).
    *
    * @param from the offset, {@code >= 0}
-   * @param bits the bits, any of which matches
+   * @param bits the bits, any of which matches: at least one storable bit, no control bit
    * @param out receives the range; its bits are those of the first state
    * @return whether one was found
    */
   public boolean findContiguous(long from, int bits, RangeResult out) {
     checkOffset("findContiguous", from);
-    checkDefined("findContiguous", bits);
+    checkQueryBits("findContiguous", bits);
     return queries.findContiguous(from, bits, out);
   }
 
@@ -564,13 +566,13 @@ public final class ExtentTree implements AutoCloseable {
    * start before {@code from}; its end is {@link Long#MAX_VALUE} when nothing with the bits follows.
    *
    * @param from the offset, {@code >= 0}
-   * @param bits the bits
+   * @param bits the bits: at least one storable bit, no control bit
    * @param out receives the run, bits 0
    * @return false only if every byte from {@code from} to {@link Long#MAX_VALUE} has one of the bits
    */
   public boolean findFirstClear(long from, int bits, RangeResult out) {
     checkOffset("findFirstClear", from);
-    checkDefined("findFirstClear", bits);
+    checkQueryBits("findFirstClear", bits);
     return queries.findFirstClear(from, bits, out);
   }
 
@@ -580,7 +582,7 @@ public final class ExtentTree implements AutoCloseable {
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
-   * @param bits the bits, not empty
+   * @param bits the bits: at least one storable bit, no control bit (control bits are never stored)
    * @return true if every byte has them all
    */
   public boolean rangeHasAll(long start, long end, int bits) {
@@ -592,7 +594,7 @@ public final class ExtentTree implements AutoCloseable {
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
-   * @param bits the bits, not empty
+   * @param bits the bits: at least one storable bit, no control bit (control bits are never stored)
    * @param cached a position hint, or null
    * @return true if every byte has them all
    */
@@ -608,7 +610,7 @@ public final class ExtentTree implements AutoCloseable {
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
-   * @param bits the bits, not empty
+   * @param bits the bits: at least one storable bit, no control bit (control bits are never stored)
    * @return true if some byte has one
    */
   public boolean rangeHasAny(long start, long end, int bits) {
@@ -639,7 +641,7 @@ public final class ExtentTree implements AutoCloseable {
    * @param start first offset, {@code >= 0}
    * @param searchEnd last offset, inclusive, {@code >= start}
    * @param maxBytes the count at which to stop, unsigned; the last state counted may take the count past it
-   * @param bits the bits, not empty
+   * @param bits the bits: at least one storable bit, no control bit (control bits are never stored)
    * @param contiguous whether to stop at the first byte without the bits after the first byte with them
    * @return the byte count, unsigned
    */
@@ -653,7 +655,7 @@ public final class ExtentTree implements AutoCloseable {
    * @param start first offset, {@code >= 0}
    * @param searchEnd last offset, inclusive, {@code >= start}
    * @param maxBytes the count at which to stop, unsigned
-   * @param bits the bits, not empty
+   * @param bits the bits: at least one storable bit, no control bit (control bits are never stored)
    * @param contiguous whether to stop at the first gap after the first byte found
    * @param first if not null, receives {@code [firstByte, firstByte]} (not found if the count is 0)
    * @param cached a position hint to start from and to update, or null

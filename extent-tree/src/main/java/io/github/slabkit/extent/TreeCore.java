@@ -8,6 +8,7 @@ import static io.github.slabkit.extent.ExtentBits.STATE_BITS;
 
 import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.extent.internal.HookGuard;
 import io.github.slabkit.extent.internal.NodeTree;
 import io.github.slabkit.extent.internal.OpContext;
 import io.github.slabkit.extent.internal.Prealloc;
@@ -34,6 +35,8 @@ final class TreeCore {
   final ReentrantLock lock = new ReentrantLock();
   final WaitQueue waiters = new WaitQueue();
   final StateAllocator alloc;
+  /** The user's hooks behind a guard that keeps what they throw, or null without hooks. */
+  final @Nullable HookGuard hookGuard;
   final StateStore states;
   final RangeLocker locker;
   /** The B+tree, when the states are kept in one (optimistic queries); else null. */
@@ -49,11 +52,15 @@ final class TreeCore {
       int fanout) {
     this.name = name;
     this.alloc = new StateAllocator(pool);
+    @SuppressWarnings("ReferenceEquality") // the no-op singleton needs no guard, and the stores skip its calls
+    HookGuard guard = hooks == ExtentHooks.NONE ? null : new HookGuard(hooks);
+    this.hookGuard = guard;
+    ExtentHooks seen = guard == null ? hooks : guard;
     this.states = leafCapacity == 0
-        ? new StateTree(alloc, memory, hooks, waiters)
-        : new NodeTree(alloc, memory, hooks, waiters, leafCapacity, fanout);
+        ? new StateTree(alloc, memory, seen, waiters)
+        : new NodeTree(alloc, memory, seen, waiters, leafCapacity, fanout);
     this.nodes = states instanceof NodeTree n ? n : null;
-    this.locker = new RangeLocker(lock, states, alloc, waiters, this::checkOpen);
+    this.locker = new RangeLocker(lock, states, alloc, waiters, this::checkOpen, guard);
   }
 
   // ---------------------------------------------------------------- changes
@@ -70,9 +77,11 @@ final class TreeCore {
       while ((r = states.set(start, end, bits, 0, log, hint, op)) >= 0) {
         start = r;
         hint = 0;
+        rethrowHooks();
         awaitState(op);
       }
       remember(cached);
+      rethrowHooks();
     } finally {
       leave(ctx);
     }
@@ -110,9 +119,11 @@ final class TreeCore {
       }
       start = r;
       hint = 0;
+      rethrowHooks();
       awaitState(op);
     }
     remember(cached);
+    rethrowHooks();
   }
 
   void convert(long start, long end, int bits, int clearBits, @Nullable CachedState cached) {
@@ -127,11 +138,24 @@ final class TreeCore {
       while ((r = states.convert(start, end, bits, clearBits, hint, op)) >= 0) {
         start = r;
         hint = 0;
+        rethrowHooks();
         awaitState(op);
       }
       remember(cached);
+      rethrowHooks();
     } finally {
       leave(ctx);
+    }
+  }
+
+  /**
+   * Throws what a hook threw during the step that just ended, if one threw: the step completed, so the
+   * tree is consistent, and the operation ends here, before it waits or when it is done.
+   */
+  private void rethrowHooks() {
+    HookGuard g = hookGuard;
+    if (g != null) {
+      g.rethrow();
     }
   }
 
@@ -203,6 +227,10 @@ final class TreeCore {
 
   /** Gives back what the operation holds, drops the tree lock, and restores a swallowed interrupt. */
   void leave(OpContext ctx) {
+    HookGuard g = hookGuard;
+    if (g != null) {
+      g.forget(); // the operation ends with another exception, which is the one reported
+    }
     try {
       alloc.giveBack(ctx.prealloc);
     } finally {

@@ -98,6 +98,29 @@ class ExtentTreeBadInputTest {
     refused(IllegalArgumentException.class, () -> tree.rangeHasAll(0, 9, 0), "no state bit");
   }
 
+  /**
+   * Control bits are never stored and 0 names no bit, so a query for them could only answer "none": a
+   * {@code rangeHasAll} or {@code countBytes} with a control bit beside a stored one would say false or 0
+   * however the stored bit is set. Every query refuses them instead.
+   */
+  @Test
+  void queriesRefuseBitsThatAreNeverStored() {
+    RangeResult out = new RangeResult();
+    refused(IllegalArgumentException.class, () -> tree.rangeHasAll(0, 9, DIRTY | CLEAR_META_RESV, null),
+        "rangeHasAll", "control bits CLEAR_META_RESV are never stored");
+    refused(IllegalArgumentException.class, () -> tree.countBytes(0, 99, -1, DIRTY | CLEAR_ALL_BITS, false),
+        "countBytes", "control bits CLEAR_ALL_BITS");
+    refused(IllegalArgumentException.class, () -> tree.rangeHasAny(0, 9, DIRTY | CLEAR_META_RESV), "rangeHasAny");
+    refused(IllegalArgumentException.class, () -> tree.findFirst(0, 0, out), "findFirst", "no state bit in 0");
+    refused(IllegalArgumentException.class, () -> tree.findFirst(0, CLEAR_META_RESV, out), "findFirst");
+    refused(IllegalArgumentException.class, () -> tree.findContiguous(0, 0, out), "findContiguous");
+    refused(IllegalArgumentException.class, () -> tree.findFirstClear(0, 0, out), "findFirstClear", "no state bit");
+    refused(IllegalArgumentException.class, () -> tree.findFirstClear(0, DIRTY | CLEAR_ALL_BITS, out),
+        "findFirstClear");
+    assertTrue(tree.rangeHasAll(0, 9, DIRTY));
+    assertEquals(100, tree.countBytes(0, 99, -1, DIRTY, false));
+  }
+
   @Test
   void unlockOfARangeNotLocked() {
     refused(IllegalStateException.class, () -> tree.unlock(0, 9), "unlock of [0, 9] LOCKED", "not locked from offset 0");

@@ -5,6 +5,7 @@ import static io.github.slabkit.extent.ExtentBits.LOCK_BITS;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Range locks on the lock bits of one tree: btrfs's {@code lock_extent} and {@code wait_extent_bit},
@@ -18,7 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>it meets a state carrying one of the bits (a conflict): it waits, on the {@link WaitQueue}, until
  *       no byte from the conflicting offset to the end of the range has those bits;
  *   <li>it needs a new state and none is at hand without waiting: it waits, all or nothing, for as many
- *       states as the whole range needs ({@link StateAllocator#awaitMany}).
+ *       states as the whole range needs ({@link StateAllocator#awaitMany}); a lock that gives memory back
+ *       ({@link Prealloc#reclaiming()}) waits for one with the mempool's reclaiming priority instead, which
+ *       a bulk wait does not have.
  * </ul>
  * So a thread never waits, for memory or for another range, while it holds part of a range: a flusher
  * that must lock a range to clear it can never wait for a holder that itself waits for memory.
@@ -50,6 +53,7 @@ public final class RangeLocker {
   private final StateAllocator alloc;
   private final WaitQueue waiters;
   private final Runnable openCheck;
+  private final @Nullable HookGuard hooks;
   private long prefixUndos;
 
   /**
@@ -60,14 +64,16 @@ public final class RangeLocker {
    * @param alloc the tree's state allocator
    * @param waiters the tree's wait queue
    * @param openCheck throws if the tree was closed; run after every wait
+   * @param hooks the guard of the tree's hooks, or null without hooks
    */
-  public RangeLocker(
-      ReentrantLock lock, StateStore states, StateAllocator alloc, WaitQueue waiters, Runnable openCheck) {
+  public RangeLocker(ReentrantLock lock, StateStore states, StateAllocator alloc, WaitQueue waiters,
+      Runnable openCheck, @Nullable HookGuard hooks) {
     this.lock = lock;
     this.states = states;
     this.alloc = alloc;
     this.waiters = waiters;
     this.openCheck = openCheck;
+    this.hooks = hooks;
   }
 
   /**
@@ -96,6 +102,14 @@ public final class RangeLocker {
         if ((extra & ~CTL_BITS) != 0) {
           noAllocationStep(states.set(start, end, extra, 0, null, 0, noAlloc(op)), op, "the extra bits of a lock");
         }
+        HookGuard g = hooks;
+        if (g != null && g.failed()) {
+          // A hook threw: the caller gets the exception, so it must not hold the range (no one would
+          // unlock it). The lock split the states at both ends, so this clear needs no memory.
+          prefixUndos++;
+          noAllocationStep(states.clear(start, end, exclusive, null, 0, noAlloc(op)), op, "a failed lock's undo");
+          g.rethrow();
+        }
         return true;
       }
       boolean conflict = r == StateStore.CONFLICT;
@@ -105,11 +119,23 @@ public final class RangeLocker {
         noAllocationStep(states.clear(start, stop - 1, exclusive, null, 0, noAlloc(op)), op, "a lock's undo");
       }
       alloc.giveBack(op); // hold nothing while waiting
+      HookGuard g = hooks;
+      if (g != null) {
+        g.rethrow(); // a hook threw in the pass or the undo: end here, holding no part of the range
+      }
       if (!conflict) {
         // All or nothing for what the whole range needs now, beyond the spare states: waiting for one
         // state at a time could retry forever on the states this undo just gave back.
         long need = Math.max(states.needed(), states.statesNeeded(start, end, exclusive) - alloc.stashed());
-        alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
+        if (need > 1 && op.reclaiming()) {
+          // A mempool's bulk wait has no priority: it could never reach the headroom a flusher's lock is
+          // owed, and would wait behind the ordinary writers it is to relieve. Wait for one state with the
+          // reclaiming priority instead (as TreeCore does for a clear's split chain); the retry takes the
+          // rest from the stash and, with that priority, from the pool, without waiting.
+          alloc.await(op, lock);
+        } else {
+          alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
+        }
         continue;
       }
       if (mode == TRY) {

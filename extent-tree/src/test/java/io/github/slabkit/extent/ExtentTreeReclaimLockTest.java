@@ -1,0 +1,75 @@
+package io.github.slabkit.extent;
+
+import static io.github.slabkit.extent.ExtentBits.CLEAR_ALL_BITS;
+import static io.github.slabkit.extent.ExtentBits.DIRTY;
+import static io.github.slabkit.extent.ExtentBits.LOCKED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.slabkit.allocator.MemoryBudget;
+import io.github.slabkit.mempool.Mempool;
+import io.github.slabkit.slab.SlabCache;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link ExtentTree#lockForReclaim} keeps the mempool's reclaiming priority when it must wait for more than
+ * one state. Ordinary writers have drained the reserve to its headroom and the budget is full; a flusher's
+ * lock over four holes takes the two headroom states, stops, undoes its prefix (the two states go to the
+ * tree's stash) and waits for the two more it needs. Three states are then freed. An ordinary request may
+ * take only what lies above the headroom (one), so a wait for two at ordinary priority never ends, while
+ * the reclaiming lock can take what it needs. Before the fix the lock waited with the mempool's bulk
+ * allocation, which has no priority, and stalled here (the watchdog failed the test).
+ */
+class ExtentTreeReclaimLockTest {
+  @Test
+  void aReclaimingLockThatWaitsForSeveralStatesKeepsItsPriority() throws Exception {
+    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
+    long slabBytes = probe.slabStatistics().slabBytes();
+    probe.close();
+    MemoryBudget budget = MemoryBudget.ofBytes("reclaim-lock", slabBytes); // one slab: the reserve, 8 states
+    SlabCache slab = SlabCache.builder("reclaim-lock-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
+        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
+    Mempool pool = Mempool.builder("reclaim-lock-pool", slab).minNr(8).headroom(2).build();
+    ExtentTree tree = ExtentTree.builder("reclaim-lock").pool(pool).build();
+    // On failure nothing is closed: a stalled flusher still waits in the pool (a daemon thread).
+    {
+      // Six ordinary sets drain the reserve to its headroom: three states inside the flusher's range (so
+      // that it spans four holes) and three outside, to be freed later.
+      for (long at : new long[] {10, 20, 30, 100, 102, 104}) {
+        tree.set(at, at, DIRTY);
+      }
+      assertEquals(6, tree.stateCount());
+
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Thread flusher = Thread.ofPlatform().name("reclaim-lock-flusher").daemon().start(() -> {
+        try {
+          tree.lockForReclaim(0, 49, LOCKED, null);
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+      });
+      Watchdog.await("the flusher to wait for memory", Duration.ofSeconds(10), () -> tree.statistics().toString(),
+          () -> tree.statistics().memoryWaiters() == 1 || !flusher.isAlive());
+      assertTrue(flusher.isAlive(), "the lock needed memory it could not have: " + failure.get());
+
+      tree.clear(100, 100, DIRTY); // three whole states: no memory needed, all three go back to the pool
+      tree.clear(102, 102, DIRTY);
+      tree.clear(104, 104, DIRTY);
+
+      Watchdog.await("the reclaiming lock to get the states freed", Duration.ofSeconds(10),
+          () -> tree.statistics() + ", " + pool.statistics(), () -> !flusher.isAlive());
+      if (failure.get() != null) {
+        throw new AssertionError("the lock failed", failure.get());
+      }
+      assertTrue(tree.rangeHasAll(0, 49, LOCKED));
+      tree.unlock(0, 49);
+      tree.clear(0, Long.MAX_VALUE, CLEAR_ALL_BITS);
+      tree.close();
+      pool.close();
+      slab.close();
+    }
+    assertEquals(0, budget.used(), "budget bytes not returned");
+  }
+}
