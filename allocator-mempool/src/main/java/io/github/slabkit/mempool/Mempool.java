@@ -642,17 +642,44 @@ public final class Mempool implements ObjectAllocator {
    */
   @Override
   public void allocateBulk(long[] dst, int n) {
+    allocateBulk(dst, n, AllocationPriority.NORMAL);
+  }
+
+  /**
+   * Allocates {@code n} objects as {@link #allocateBulk(long[], int)}, all or nothing and never failing, with
+   * the given priority: a {@linkplain AllocationPriority#RECLAIMING reclaiming} demand may take the
+   * headroom, passes ordinary waiters' claims, and may be as large as {@code minNr}.
+   *
+   * <p>This is the wait for a reclaiming operation that needs several objects at once, such as an extent
+   * tree's clear that must split a B+tree node chain. Waiting for one reclaiming object at a time instead
+   * and retrying would never end when exactly one is available: the retry takes it, finds the next missing,
+   * gives it back and is served it again at once, without ever parking. A bulk wait parks until all {@code n}
+   * can be had at once.
+   *
+   * @param dst where the handles go
+   * @param n how many, {@code 0 <= n <= min(dst.length, limit)}, where the limit is {@code minNr() -
+   *     headroom()} for {@link AllocationPriority#NORMAL} and {@code minNr()} for {@link
+   *     AllocationPriority#RECLAIMING}
+   * @param priority how deep into the reserve the demand may reach
+   * @throws IllegalArgumentException if {@code n} is negative, above {@code dst.length}, or above the limit of
+   *     its priority (such a demand could wait forever)
+   * @throws AllocatorClosedException if the pool is closed and {@code n > 0}
+   * @throws IllegalStateException in checked mode, on hold-and-wait (see {@link #allocate()}); or if a racing
+   *     {@link #resize} lowered the limit below {@code n} (see {@link #allocateBulk(long[], int)})
+   */
+  public void allocateBulk(long[] dst, int n, AllocationPriority priority) {
+    boolean reclaiming = priority == AllocationPriority.RECLAIMING;
     Allocators.checkBulk(dst, n);
-    int limit = core.demandLimit(false);
+    int limit = core.demandLimit(reclaiming);
     if (n > limit) {
-      throw new IllegalArgumentException(tooMany(n, limit));
+      throw new IllegalArgumentException(tooMany(n, limit, reclaiming));
     }
     if (n == 0) {
       return;
     }
     core.checkOpen("allocateBulk");
     HoldAndWaitCheck.beforeAcquire(self, allocateBulkOp);
-    Ticket t = new Ticket(self, new int[] {n}, false);
+    Ticket t = new Ticket(self, new int[] {n}, reclaiming);
     if (!t.tryFast()) {
       HoldAndWaitCheck.beforeBlocking(self, allocateBulkOp);
       try {
@@ -668,12 +695,17 @@ public final class Mempool implements ObjectAllocator {
   }
 
   String tooMany(int n, int limit) {
+    return tooMany(n, limit, false);
+  }
+
+  String tooMany(int n, int limit, boolean reclaiming) {
     return name
         + ": a demand of "
         + n
         + " objects at once exceeds the "
         + limit
-        + " an ordinary request may take from the reserve (minNr="
+        + (reclaiming ? " a reclaiming request" : " an ordinary request")
+        + " may take from the reserve (minNr="
         + minNr()
         + ", headroom="
         + core.headroom()

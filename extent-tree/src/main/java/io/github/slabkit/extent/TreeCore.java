@@ -164,15 +164,9 @@ final class TreeCore {
    * nothing), holding nothing, then checks the tree is still open.
    */
   private void awaitState(Prealloc op) {
-    int n = states.needed();
-    if (n > 1 && op.reclaiming()) {
-      // A mempool's bulk wait has no priority, so it could not reach the headroom that an operation giving
-      // memory back is owed: wait for one node with the reclaiming priority instead; the step then takes
-      // the rest from the headroom without waiting (tryAllocate with the same priority) when it retries.
-      alloc.await(op, lock);
-    } else {
-      alloc.awaitMany(op, n, lock);
-    }
+    // All or nothing with the operation's priority: a reclaiming step short of several nodes must not wait
+    // for one at a time (see StateAllocator.awaitMany: with exactly one available it would spin).
+    alloc.awaitMany(op, states.needed(), lock);
     checkOpen();
   }
 

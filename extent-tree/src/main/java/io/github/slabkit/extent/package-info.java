@@ -52,10 +52,11 @@
  *       ({@code allocateBulk}), holding nothing, then searches again. The builder refuses a mempool whose
  *       reserve beyond the headroom is below {@link io.github.slabkit.extent.ExtentTreeBuilder#MIN_NODE_RESERVE},
  *       so such a bulk wait is always one the mempool can grant. An operation that gives memory back waits
- *       instead for one node with the reclaiming priority and takes the rest from the headroom without
- *       waiting when it retries, so the <b>headroom</b> of a B+tree is at least the tree height plus one
- *       per thread that may reclaim at the same time (the default, a quarter of 32, covers one flusher on
- *       any realistic tree).
+ *       the same way with the reclaiming priority, which reaches into the headroom, so the <b>headroom</b>
+ *       of a B+tree is at least the tree height plus one per thread that may reclaim at the same time (the
+ *       default, a quarter of 32, covers one flusher on any realistic tree). It never waits for one node at
+ *       a time: with exactly one at hand it would be served at once, miss the next, give the first back and
+ *       be served it again, for ever, without parking, so the thread that would free memory never ran.
  *   <li><b>Only inserting a state can need memory</b>, as before: removing states, changing bits and
  *       merging never allocate (a clear or unlock of whole states, and a lock's undo, make no allocator
  *       call at all).

@@ -68,7 +68,8 @@ class BTreeTortureTest {
         for (int i = 0; i <= WORKERS; i++) {
           sb.append("\n  worker ").append(i).append(": ").append(doing.get(i));
         }
-        sb.append("\n  ").append(tree.statistics()).append("\n  ").append(pool.mempoolStatistics()).append('\n');
+        sb.append("\n  ").append(Watchdog.status(() -> tree.statistics().toString()))
+            .append("\n  ").append(pool.mempoolStatistics()).append('\n');
         fail(sb.append(Watchdog.dump()).toString());
       }
       last = now;

@@ -72,4 +72,75 @@ class ExtentTreeReclaimLockTest {
     }
     assertEquals(0, budget.used(), "budget bytes not returned");
   }
+
+  /**
+   * The same flusher's lock, needing four states with exactly one in the headroom while an ordinary writer of
+   * the tree waits for memory (so that what the lock's undo frees goes to the pool, not to the tree's stash).
+   * The lock used to wait for one state at a time with its priority: served at once, it missed the next
+   * state, undid its prefix, freed that state to the pool and was served it again, for ever, never parking
+   * and holding the tree lock nearly all the time (on one CPU no one else got it: the B+tree torture test
+   * hung so). It must park until all four can be had, and then get them.
+   */
+  @Test
+  void aReclaimingLockShortOfSeveralStatesParksInsteadOfSpinningOnTheOneAtHand() throws Exception {
+    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
+    long slabBytes = probe.slabStatistics().slabBytes();
+    probe.close();
+    MemoryBudget budget = MemoryBudget.ofBytes("reclaim-spin", slabBytes);
+    SlabCache slab = SlabCache.builder("reclaim-spin-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
+        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
+    Mempool pool = Mempool.builder("reclaim-spin-pool", slab).minNr(8).headroom(2).build();
+    ExtentTree tree = ExtentTree.builder("reclaim-spin").pool(pool).build();
+    for (long at : new long[] {10, 20, 30, 100, 102, 104}) {
+      tree.set(at, at, DIRTY); // the reserve is down to its headroom of two
+    }
+    tree.lockForReclaim(200, 200, LOCKED, null); // a reclaiming lock takes one of them: one left
+    assertEquals(1, pool.reserveLevel());
+
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread writer = Thread.ofPlatform().name("reclaim-spin-writer").daemon().start(() -> {
+      try {
+        tree.set(300, 300, DIRTY); // ordinary: may not take the headroom, waits
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    Watchdog.await("the writer to wait for memory", Duration.ofSeconds(10), () -> tree.statistics().toString(),
+        () -> pool.mempoolStatistics().waiting() == 1 || !writer.isAlive());
+    Thread flusher = Thread.ofPlatform().name("reclaim-spin-flusher").daemon().start(() -> {
+      try {
+        tree.lockForReclaim(0, 49, LOCKED, null); // four holes: four states
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    Watchdog.await("the flusher to wait for memory", Duration.ofSeconds(10), () -> tree.statistics().toString(),
+        () -> pool.mempoolStatistics().waiting() == 2 || !flusher.isAlive());
+    String waits = Watchdog.status(() -> Long.toString(tree.statistics().memoryWaits()));
+    Thread.sleep(200);
+    assertTrue(flusher.isAlive() && writer.isAlive(), "nothing could be had yet: " + failure.get());
+    assertEquals(waits, Watchdog.status(() -> Long.toString(tree.statistics().memoryWaits())),
+        "the flusher parked: it did not wait again and again");
+
+    tree.unlock(200, 200); // frees one: two in the headroom, still short of four
+    tree.clear(100, 100, DIRTY); // three more, whole states: no memory needed
+    tree.clear(102, 102, DIRTY);
+    tree.clear(104, 104, DIRTY);
+    Watchdog.await("the flusher to get its four states", Duration.ofSeconds(10),
+        () -> tree.statistics() + ", " + pool.mempoolStatistics(), () -> !flusher.isAlive());
+    assertTrue(tree.rangeHasAll(0, 49, LOCKED));
+    tree.unlock(0, 49); // frees what the writer may still need
+    Watchdog.await("the writer to finish", Duration.ofSeconds(10),
+        () -> tree.statistics() + ", " + pool.mempoolStatistics(), () -> !writer.isAlive());
+    if (failure.get() != null) {
+      throw new AssertionError("an operation failed", failure.get());
+    }
+    assertTrue(tree.rangeHasAll(300, 300, DIRTY));
+    tree.verify();
+    tree.clear(0, Long.MAX_VALUE, CLEAR_ALL_BITS);
+    tree.close();
+    pool.close();
+    slab.close();
+    assertEquals(0, budget.used(), "budget bytes not returned");
+  }
 }

@@ -33,7 +33,7 @@ final class Watchdog {
     });
     t.join(limit.toMillis());
     if (t.isAlive()) {
-      fail(what + " stalled for " + limit + ": " + status.get() + "\n" + dump());
+      fail(what + " stalled for " + limit + ": " + status(status) + "\n" + dump());
     }
     Throwable f = failure.get();
     if (f instanceof Exception e) {
@@ -50,19 +50,39 @@ final class Watchdog {
     long end = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {
-        fail("timed out waiting for " + what + ": " + status.get() + "\n" + dump());
+        fail("timed out waiting for " + what + ": " + status(status) + "\n" + dump());
       }
       TimeUnit.MILLISECONDS.sleep(1);
     }
   }
 
-  /** The stacks of the threads that wait (parked or blocked), innermost 12 frames each. */
+  /**
+   * Evaluates a status report for a failure message, giving up after a second: the report usually needs the
+   * tree lock, and a stalled thread may hold it (a thread that spins under it did), which would turn the
+   * watchdog's failure into the very hang it is there to report.
+   */
+  static String status(Supplier<String> status) {
+    AtomicReference<String> s = new AtomicReference<>();
+    Thread t = Thread.ofPlatform().name("watchdog-status").daemon().start(() -> s.set(status.get()));
+    try {
+      t.join(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    String r = s.get();
+    return r != null ? r : "(no status within a second: a thread holds the tree lock, see its stack below)";
+  }
+
+  /**
+   * The stacks of the threads in this library's code, innermost 12 frames each: those that wait (parked or
+   * blocked) and those that run (a thread that spins under a lock is a stall too).
+   */
   static String dump() {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
       Thread th = e.getKey();
       Thread.State s = th.getState();
-      if (s != Thread.State.WAITING && s != Thread.State.TIMED_WAITING && s != Thread.State.BLOCKED) {
+      if (th == Thread.currentThread() || s == Thread.State.NEW || s == Thread.State.TERMINATED) {
         continue;
       }
       StackTraceElement[] st = e.getValue();

@@ -19,9 +19,8 @@ import org.jspecify.annotations.Nullable;
  *   <li>it meets a state carrying one of the bits (a conflict): it waits, on the {@link WaitQueue}, until
  *       no byte from the conflicting offset to the end of the range has those bits;
  *   <li>it needs a new state and none is at hand without waiting: it waits, all or nothing, for as many
- *       states as the whole range needs ({@link StateAllocator#awaitMany}); a lock that gives memory back
- *       ({@link Prealloc#reclaiming()}) waits for one with the mempool's reclaiming priority instead, which
- *       a bulk wait does not have.
+ *       states as the whole range needs ({@link StateAllocator#awaitMany}), with the operation's priority:
+ *       a lock that gives memory back ({@link Prealloc#reclaiming()}) may take the mempool's headroom.
  * </ul>
  * So a thread never waits, for memory or for another range, while it holds part of a range: a flusher
  * that must lock a range to clear it can never wait for a holder that itself waits for memory.
@@ -127,15 +126,8 @@ public final class RangeLocker {
         // All or nothing for what the whole range needs now, beyond the spare states: waiting for one
         // state at a time could retry forever on the states this undo just gave back.
         long need = Math.max(states.needed(), states.statesNeeded(start, end, exclusive) - alloc.stashed());
-        if (need > 1 && op.reclaiming()) {
-          // A mempool's bulk wait has no priority: it could never reach the headroom a flusher's lock is
-          // owed, and would wait behind the ordinary writers it is to relieve. Wait for one state with the
-          // reclaiming priority instead (as TreeCore does for a clear's split chain); the retry takes the
-          // rest from the stash and, with that priority, from the pool, without waiting.
-          alloc.await(op, lock);
-        } else {
-          alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
-        }
+        // With the operation's priority: a flusher's lock (reclaiming) may take the headroom it is owed.
+        alloc.awaitMany(op, (int) Math.max(1, Math.min(Integer.MAX_VALUE, need)), lock);
         continue;
       }
       if (mode == TRY) {

@@ -132,11 +132,15 @@ public final class StateAllocator {
   }
 
   /**
-   * Waits, holding nothing, for {@code n} states at once (all or nothing: the mempool's
-   * {@code allocateBulk}), as {@link #await} does for one. For a lock that must undo its prefix when memory
-   * runs short: waiting for one state at a time, it could retry forever on the states its own undo gave
-   * back. Demands larger than an ordinary bulk allocation may take ({@code minNr - headroom}), or from a
-   * pool that is not a mempool, wait for one state.
+   * Waits, holding nothing, for {@code n} states at once, all or nothing and with the operation's priority
+   * (the mempool's {@link Mempool#allocateBulk(long[], int, io.github.slabkit.mempool.AllocationPriority)}),
+   * as {@link #await} does for one. For a step that needs several states (a lock that undid its prefix, a
+   * B+tree split chain): waiting for one at a time, it could retry forever on states it keeps giving back,
+   * and when exactly one is available it would do so without ever parking, holding the tree lock nearly all
+   * the time and its carrier all the time (a virtual thread), so that no one else could free what it lacks.
+   * Demands larger than the priority may take from the reserve at once ({@code minNr - headroom}
+   * for an ordinary operation, {@code minNr} for a reclaiming one), and any demand of a pool that is not a
+   * mempool, wait for one state.
    *
    * @param op the operation
    * @param n the states it needs, {@code >= 1}
@@ -144,7 +148,7 @@ public final class StateAllocator {
    */
   public void awaitMany(Prealloc op, int n, ReentrantLock treeLock) {
     Mempool m = mempool;
-    if (n <= 1 || m == null || n > m.minNr() - m.headroom()) {
+    if (n <= 1 || m == null || n > m.minNr() - (op.reclaiming ? 0 : m.headroom())) {
       await(op, treeLock);
       return;
     }
@@ -157,7 +161,7 @@ public final class StateAllocator {
     memoryWaits++;
     treeLock.unlock();
     try {
-      m.allocateBulk(op.held, n);
+      m.allocateBulk(op.held, n, op.reclaiming ? RECLAIMING : NORMAL);
     } finally {
       treeLock.lock();
       memoryWaiters--;

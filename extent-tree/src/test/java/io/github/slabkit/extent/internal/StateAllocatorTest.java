@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.slabkit.allocator.contract.TestAllocator;
+import io.github.slabkit.mempool.AllocationPriority;
 import io.github.slabkit.mempool.Mempool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -101,6 +102,75 @@ class StateAllocatorTest {
     alloc.free(linked3);
     alloc.freeStash();
     treeLock.unlock();
+    assertEquals(0, pool.mempoolStatistics().liveObjects());
+    pool.close();
+    assertEquals(0, backing.live());
+  }
+
+  /**
+   * A reclaiming step short of several states waits for all of them at once, with its priority: it parks
+   * until they can all be had, reaching into the headroom. It used to wait for one at a time: with exactly
+   * one reclaiming object in the reserve that wait returned at once, the step missed the next one, gave
+   * the first back and was served it again, for ever, never parking (the B+tree torture test pinned to one
+   * CPU hung so, holding the tree lock and its carrier).
+   */
+  @Test
+  void aReclaimingStepShortOfSeveralStatesParksUntilAllCanBeHadFromTheHeadroom() throws Exception {
+    TestAllocator backing = new TestAllocator("reclaim-many", SIZE, 8, 1);
+    Mempool pool = Mempool.builder("reclaim-many-pool", backing).minNr(8).headroom(2).build(); // backing empty
+    long[] drained = new long[8];
+    for (int i = 0; i < 7; i++) {
+      drained[i] = pool.tryAllocate(AllocationPriority.RECLAIMING);
+      assertNotEquals(0, drained[i]);
+    }
+    assertEquals(1, pool.reserveLevel(), "one object left, in the headroom");
+    StateAllocator alloc = new StateAllocator(pool);
+    ReentrantLock treeLock = new ReentrantLock();
+    for (int n : new int[] {3, 7}) { // 7 is above what an ordinary demand may take (minNr - headroom = 6)
+      long allocationsBefore = pool.mempoolStatistics().allocations();
+      AtomicLong held = new AtomicLong(-1);
+      Thread step = Thread.ofPlatform().name("reclaiming-step-" + n).daemon().start(() -> {
+        Prealloc op = new Prealloc();
+        op.begin(true);
+        treeLock.lock();
+        try {
+          alloc.awaitMany(op, n, treeLock);
+          held.set(op.held());
+          alloc.giveBack(op);
+        } finally {
+          treeLock.unlock();
+        }
+      });
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (pool.mempoolStatistics().waiting() != 1) {
+        if (System.nanoTime() > end || !step.isAlive()) {
+          fail("the step did not wait for " + n + " states: " + pool.mempoolStatistics() + ", held " + held);
+        }
+        Thread.sleep(1);
+      }
+      Thread.sleep(100);
+      assertEquals(allocationsBefore, pool.mempoolStatistics().allocations(),
+          "a parked step takes nothing while it waits (it used to take and give back one object for ever)");
+      assertEquals(1, pool.reserveLevel());
+      for (int i = 0; i < n - 1; i++) { // the step needs n: n - 1 more, all of them into the headroom's range
+        pool.free(drained[i]);
+      }
+      step.join(TimeUnit.SECONDS.toMillis(20));
+      assertTrue(!step.isAlive(), "the reclaiming step got its " + n + " states: " + pool.mempoolStatistics());
+      assertEquals(n, held.get());
+      // the step gave its states to the tree's stash (4) and the rest to the pool: take them back out
+      treeLock.lock();
+      alloc.freeStash();
+      treeLock.unlock();
+      for (int i = 0; i < n - 1; i++) {
+        drained[i] = pool.tryAllocate(AllocationPriority.RECLAIMING);
+        assertNotEquals(0, drained[i]);
+      }
+      assertEquals(1, pool.reserveLevel());
+    }
+    for (int i = 0; i < 7; i++) {
+      pool.free(drained[i]);
+    }
     assertEquals(0, pool.mempoolStatistics().liveObjects());
     pool.close();
     assertEquals(0, backing.live());
