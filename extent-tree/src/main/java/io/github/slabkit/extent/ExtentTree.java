@@ -359,7 +359,7 @@ public final class ExtentTree implements AutoCloseable {
 
   /**
    * Locks {@code [start, end]} with {@link ExtentBits#LOCKED} if no part of it is locked, without waiting
-   * for other locks.
+   * for other locks. It may wait for memory, as {@link #tryLock(long, long, int, CachedState)} says.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -403,6 +403,12 @@ public final class ExtentTree implements AutoCloseable {
   /**
    * Locks {@code [start, end]} with the lock bits in {@code bits}, waiting at most {@code timeout} for
    * other locks.
+   *
+   * <p>The timeout bounds the wait for other locks only. Like a set, the lock may have to wait for memory
+   * when it must create states and none is at hand (the tree's budget is exhausted), holding no part of the
+   * range meanwhile; that wait is the tree pool's blocking allocation, which the timeout does not bound and
+   * an interrupt does not end (a mempool's never fails: it ends when states are freed). So the call can
+   * take longer than {@code timeout} only while the tree is out of memory.
    *
    * @param start first offset, {@code >= 0}
    * @param end last offset, inclusive, {@code >= start}
@@ -710,6 +716,7 @@ public final class ExtentTree implements AutoCloseable {
    * Returns the number of extent states.
    *
    * @return the count
+   * @throws io.github.slabkit.allocator.AllocatorClosedException if the tree is closed
    */
   public long stateCount() {
     return TreeStats.stateCount(core);
@@ -719,13 +726,15 @@ public final class ExtentTree implements AutoCloseable {
    * Returns whether the tree has no state.
    *
    * @return true if empty
+   * @throws io.github.slabkit.allocator.AllocatorClosedException if the tree is closed
    */
   public boolean isEmpty() {
     return stateCount() == 0;
   }
 
   /**
-   * Returns a snapshot of the tree's counters.
+   * Returns a snapshot of the tree's counters. Also after {@link #close()}: the counters keep their final
+   * values, with no states and no spare states.
    *
    * @return the statistics
    */
@@ -775,6 +784,8 @@ public final class ExtentTree implements AutoCloseable {
    * tests and debugging: O(n) under the tree lock.
    *
    * @throws IllegalStateException naming the first violation
+   * @throws io.github.slabkit.allocator.AllocatorClosedException if the tree is closed (an {@code
+   *     IllegalStateException} too)
    */
   public void verify() {
     TreeStats.verify(core);
@@ -784,7 +795,11 @@ public final class ExtentTree implements AutoCloseable {
    * Frees every extent state and, if the tree created them, closes its mempool and slab cache. Refuses
    * while a range is locked or a thread waits, for a lock or for memory. Idempotent. After it, every
    * operation and query throws {@link io.github.slabkit.allocator.AllocatorClosedException} (an {@link
-   * IllegalStateException}) naming the tree.
+   * IllegalStateException}) naming the tree, {@link #stateCount()}, {@link #isEmpty()} and {@link #verify()}
+   * included. What stays readable: {@link #name()}, {@link #isClosed()}, {@link #toString()}, the pool
+   * accessors, and the counters ({@link #statistics()} and its shorthands {@link #waiterCount()}, {@link
+   * #lockWaits()}, {@link #lockWakeups()}, {@link #refills()}), which keep their final values with no
+   * states, so that a metrics binder or a post-mortem can still read them.
    *
    * <p>Must not race with other operations. If one races it anyway, the close either refuses (a range was
    * locked, or someone waited, at that moment) or closes, and the racing call either completes first or

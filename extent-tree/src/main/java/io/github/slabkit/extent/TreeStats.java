@@ -7,6 +7,7 @@ final class TreeStats {
   static long stateCount(TreeCore core) {
     core.lock.lock();
     try {
+      core.checkOpen();
       return core.states.size();
     } finally {
       core.lock.unlock();
@@ -34,6 +35,7 @@ final class TreeStats {
   static void verify(TreeCore core) {
     core.lock.lock();
     try {
+      core.checkOpen();
       String bad = core.states.verify();
       if (bad != null) {
         throw new IllegalStateException(core.name + ": " + bad);

@@ -143,4 +143,48 @@ class ExtentTreeReclaimLockTest {
     slab.close();
     assertEquals(0, budget.used(), "budget bytes not returned");
   }
+
+  /**
+   * What the timed {@code tryLock}'s javadoc says: its timeout bounds the wait for other locks, not a wait
+   * for memory, which an interrupt does not end either; it ends when a state is freed, and the lock is taken.
+   */
+  @Test
+  void aTimedTryLockOutOfMemoryWaitsPastItsTimeoutUntilAStateIsFreed() throws Exception {
+    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
+    long slabBytes = probe.slabStatistics().slabBytes();
+    probe.close();
+    MemoryBudget budget = MemoryBudget.ofBytes("timed-lock", slabBytes);
+    SlabCache slab = SlabCache.builder("timed-lock-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
+        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
+    Mempool pool = Mempool.builder("timed-lock-pool", slab).minNr(8).build();
+    ExtentTree tree = ExtentTree.builder("timed-lock").pool(pool).build();
+    for (long at = 0; at < 8; at++) {
+      tree.set(at * 10, at * 10, DIRTY); // every state of the budget is in the tree
+    }
+    AtomicReference<Object> result = new AtomicReference<>();
+    Thread locker = Thread.ofPlatform().name("timed-locker").daemon().start(() -> {
+      try {
+        result.set(tree.tryLock(1000, 1000, LOCKED, 10, java.util.concurrent.TimeUnit.MILLISECONDS));
+      } catch (Throwable t) {
+        result.set(t);
+      }
+    });
+    Watchdog.await("the timed lock to wait for memory", Duration.ofSeconds(10), () -> tree.statistics().toString(),
+        () -> tree.statistics().memoryWaiters() == 1 || !locker.isAlive());
+    Thread.sleep(100); // ten times its timeout
+    locker.interrupt();
+    Thread.sleep(50);
+    assertTrue(locker.isAlive(), "still waiting for memory, past its timeout and an interrupt: " + result.get());
+    tree.clear(70, 70, DIRTY); // a whole state: no memory needed, and it goes to the waiter
+    Watchdog.await("the timed lock to finish", Duration.ofSeconds(10), () -> tree.statistics().toString(),
+        () -> !locker.isAlive());
+    assertEquals(Boolean.TRUE, result.get(), "locked once the memory came");
+    assertTrue(tree.rangeHasAll(1000, 1000, LOCKED));
+    tree.unlock(1000, 1000);
+    tree.clear(0, Long.MAX_VALUE, CLEAR_ALL_BITS);
+    tree.close();
+    pool.close();
+    slab.close();
+    assertEquals(0, budget.used(), "budget bytes not returned");
+  }
 }

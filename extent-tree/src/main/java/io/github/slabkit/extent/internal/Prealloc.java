@@ -22,6 +22,8 @@ public final class Prealloc {
    * state were at hand, a lock undoes its prefix, and only then does the exception propagate.
    */
   @Nullable Throwable failure;
+  /** How many of the operation's waits asked for fewer states than it needed ({@link StateAllocator#awaitMany}). */
+  int clampedWaits;
 
   /** Creates an empty buffer. */
   public Prealloc() {}
@@ -54,6 +56,7 @@ public final class Prealloc {
     this.reclaiming = reclaiming;
     this.mayAllocate = true;
     this.failure = null;
+    this.clampedWaits = 0;
   }
 
   /**

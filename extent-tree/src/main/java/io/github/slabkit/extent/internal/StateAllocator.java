@@ -6,6 +6,7 @@ import static io.github.slabkit.mempool.AllocationPriority.RECLAIMING;
 import io.github.slabkit.allocator.ObjectAllocator;
 import io.github.slabkit.mempool.Mempool;
 import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
@@ -42,6 +43,12 @@ import org.jspecify.annotations.Nullable;
  * while it waits. Fields are plain: the tree lock orders them.
  */
 public final class StateAllocator {
+  /**
+   * How long an operation whose demand exceeds what the mempool can grant at once pauses before it waits
+   * again ({@link #awaitMany}): 1 ms.
+   */
+  public static final long CLAMPED_PAUSE_NANOS = 1_000_000L;
+
   /** The most spare states a tree keeps between operations. */
   public static final int STASH = 4;
 
@@ -133,41 +140,64 @@ public final class StateAllocator {
 
   /**
    * Waits, holding nothing, for {@code n} states at once, all or nothing and with the operation's priority
-   * (the mempool's {@link Mempool#allocateBulk(long[], int, io.github.slabkit.mempool.AllocationPriority)}),
-   * as {@link #await} does for one. For a step that needs several states (a lock that undid its prefix, a
-   * B+tree split chain): waiting for one at a time, it could retry forever on states it keeps giving back,
-   * and when exactly one is available it would do so without ever parking, holding the tree lock nearly all
-   * the time and its carrier all the time (a virtual thread), so that no one else could free what it lacks.
-   * Demands larger than the priority may take from the reserve at once ({@code minNr - headroom}
-   * for an ordinary operation, {@code minNr} for a reclaiming one), and any demand of a pool that is not a
-   * mempool, wait for one state.
+   * (the mempool's {@link Mempool#allocateBulk(long[], int, io.github.slabkit.mempool.AllocationPriority)},
+   * or the pool's {@link ObjectAllocator#allocateBulk} if it is not a mempool), as {@link #await} does for
+   * one. For a step that needs several states (a lock that undid its prefix, a B+tree split chain): waiting
+   * for one at a time, it could retry forever on states it keeps giving back, and when exactly one is
+   * available it would do so without ever parking, holding the tree lock nearly all the time and its carrier
+   * all the time (a virtual thread), so that no one else could free what it lacks.
+   *
+   * <p>A mempool grants at once at most what its reserve may hold for the priority ({@code minNr -
+   * headroom} for an ordinary operation, {@code minNr} for a reclaiming one). A larger demand (a lock over
+   * more holes than that, possible only while the backing allocator has room) waits for that many, the
+   * most the pool can promise, after a pause of {@link #CLAMPED_PAUSE_NANOS} when the wait before it left the
+   * demand short too: such a wait may be served at once and the retry still miss states, and the pause lets
+   * the threads that would free them run.
    *
    * @param op the operation
    * @param n the states it needs, {@code >= 1}
    * @param treeLock the tree lock, held by the caller
    */
   public void awaitMany(Prealloc op, int n, ReentrantLock treeLock) {
-    Mempool m = mempool;
-    if (n <= 1 || m == null || n > m.minNr() - (op.reclaiming ? 0 : m.headroom())) {
+    if (n <= 1) {
       await(op, treeLock);
       return;
     }
+    Mempool m = mempool;
+    int k = n;
+    boolean clamped = false;
+    if (m != null) {
+      int limit = m.minNr() - (op.reclaiming ? 0 : m.headroom());
+      if (n > limit) {
+        k = Math.max(1, limit);
+        clamped = true;
+      }
+    }
     giveBack(op);
     rethrowFailure(op);
-    if (op.held.length < n) {
-      op.held = new long[Math.max(n, 2 * op.held.length)];
+    if (op.held.length < k) {
+      op.held = new long[Math.max(k, 2 * op.held.length)];
     }
     memoryWaiters++;
     memoryWaits++;
     treeLock.unlock();
     try {
-      m.allocateBulk(op.held, n, op.reclaiming ? RECLAIMING : NORMAL);
+      if (clamped && op.clampedWaits++ > 0) {
+        LockSupport.parkNanos(this, CLAMPED_PAUSE_NANOS);
+      }
+      if (m == null) {
+        pool.allocateBulk(op.held, k);
+      } else if (k == 1) {
+        op.held[0] = allocate(op.reclaiming);
+      } else {
+        m.allocateBulk(op.held, k, op.reclaiming ? RECLAIMING : NORMAL);
+      }
     } finally {
       treeLock.lock();
       memoryWaiters--;
     }
-    poolAllocations += n;
-    op.heldCount = n;
+    poolAllocations += k;
+    op.heldCount = k;
   }
 
   /** Throws what the pool threw at a {@link #take} of the step that stopped, if it threw. */

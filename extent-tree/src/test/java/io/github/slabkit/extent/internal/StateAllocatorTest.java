@@ -175,4 +175,64 @@ class StateAllocatorTest {
     pool.close();
     assertEquals(0, backing.live());
   }
+
+  @Test
+  void aStepShortOfSeveralStatesFromAPlainPoolWaitsForAllOfThemOrNone() {
+    TestAllocator backing = new TestAllocator("plain-many", SIZE, 4, 1);
+    StateAllocator alloc = new StateAllocator(backing);
+    ReentrantLock treeLock = new ReentrantLock();
+    long[] inTree = new long[3];
+    for (int i = 0; i < 3; i++) {
+      inTree[i] = backing.allocate();
+    }
+    Prealloc op = new Prealloc();
+    op.begin(false);
+    treeLock.lock();
+    try {
+      // one object left, three needed: the pool's all-or-nothing bulk allocation fails (a TestAllocator does
+      // not wait), where a wait for one would have returned that one and let the step retry at once
+      assertThrows(io.github.slabkit.allocator.AllocationFailedException.class, () -> alloc.awaitMany(op, 3, treeLock));
+      assertTrue(treeLock.isHeldByCurrentThread(), "the tree lock is held again");
+      assertEquals(0, op.held(), "nothing held");
+      assertEquals(3, backing.live(), "nothing taken");
+      assertEquals(0, alloc.memoryWaiters());
+      backing.free(inTree[0]);
+      alloc.awaitMany(op, 2, treeLock);
+      assertEquals(2, op.held());
+      alloc.giveBack(op);
+      alloc.freeStash();
+    } finally {
+      treeLock.unlock();
+    }
+    backing.free(inTree[1]);
+    backing.free(inTree[2]);
+    assertEquals(0, backing.live());
+  }
+
+  @Test
+  void aDemandAboveWhatTheReserveCanGrantAtOnceWaitsForTheMostItCan() {
+    TestAllocator backing = new TestAllocator("clamped", SIZE, 4, 1);
+    Mempool pool = Mempool.builder("clamped-pool", backing).minNr(4).headroom(1).build(); // backing empty
+    StateAllocator alloc = new StateAllocator(pool);
+    ReentrantLock treeLock = new ReentrantLock();
+    treeLock.lock();
+    try {
+      for (boolean reclaiming : new boolean[] {false, true}) {
+        Prealloc op = new Prealloc();
+        op.begin(reclaiming);
+        int most = reclaiming ? 4 : 3;
+        for (int round = 0; round < 2; round++) { // the second round pauses first, then is served the same
+          alloc.awaitMany(op, 6, treeLock);
+          assertEquals(most, op.held(), (reclaiming ? "reclaiming" : "ordinary") + " round " + round);
+          alloc.giveBack(op);
+          alloc.freeStash();
+        }
+      }
+    } finally {
+      treeLock.unlock();
+    }
+    assertEquals(0, pool.mempoolStatistics().liveObjects());
+    pool.close();
+    assertEquals(0, backing.live());
+  }
 }
