@@ -20,6 +20,7 @@ MEMPOOL_BATCH = f"{B}.mempoolAllocateFree"                 # issue 12: mempool i
 VIRTUAL_PAIR = "VirtualThreadsBenchmark.slabAllocateFree"  # issue 12: 64 virtual threads on one cache
 READER_ALONE = "ExtentReadersBesideWriterBenchmark.alone"                   # issue 13
 READER_BESIDE = "ExtentReadersBesideWriterBenchmark.mixed:reader"   # issue 13
+READER_CONTROL = "ExtentReadersBesideWriterBenchmark.otherTree:otherTreeReader"  # issue 13, the control
 
 
 def nettyP(cls):

@@ -7,7 +7,7 @@ from different runs (a rerun replaced one of them). A target whose benchmark is 
 """
 from bench_results import fmt, parse_footprint, parse_fragmentation, ZERO_BYTES
 from bench_spec import (B, C, CONTEXT_PAIR, D, E, K, KA, L, M, M2, MEMPOOL_BATCH, P, R, READER_ALONE,
-                        READER_BESIDE, S, T, VIRTUAL_PAIR, nettyA, nettyP)
+                        READER_BESIDE, READER_CONTROL, S, T, VIRTUAL_PAIR, nettyA, nettyP)
 
 
 class Ctx:
@@ -275,6 +275,8 @@ TARGETS = [
            f"{R}.slabkitLockUnlock{{ranges=0,structure=btree}}", f"{R}.reentrantLock", 2),
     below(13, "lock+unlock, 100k locked ranges: ≤ 100 ns", f"{R}.slabkitLockUnlock{{ranges=100000,structure=btree}}", 100),
     faster(13, "reader beside a writer keeps ≥ 80% of its throughput alone", READER_BESIDE + "{ranges=100000,structure=btree}", READER_ALONE + "{ranges=100000,structure=btree}", 0.8),
+    faster(13, "(control, not a target) a reader beside a writer of another tree, same size: the same 80% bar", READER_CONTROL + "{ranges=100000,structure=btree}", READER_ALONE + "{ranges=100000,structure=btree}", 0.8),
+    faster(13, "(control, not a target) the reader beside the writer of its tree vs beside the writer of another", READER_BESIDE + "{ranges=100000,structure=btree}", READER_CONTROL + "{ranges=100000,structure=btree}", 0.8),
     footprint(13, "memory: ≤ 32 B per range, off-heap + heap (MemoryFootprint, 1M ranges)",
               lambda f: (f["bt_offheap_bytes"] / f["ranges"] + max(0.0, f["bt_heap"]))
               if {"bt_offheap_bytes", "ranges", "bt_heap"} <= f.keys() else None, 32),

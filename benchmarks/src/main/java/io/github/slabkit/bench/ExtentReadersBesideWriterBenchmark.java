@@ -26,6 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * (group {@code mixed}: {@code mixed:reader} and {@code mixed:writer}). The target: the reader keeps at
  * least 80% of its alone throughput. With the red-black tree every reader takes the writer's lock; the
  * B+tree's readers are optimistic. Throughput mode, ops/us per thread.
+ *
+ * <p>The control (group {@code otherTree}): the same reader beside the same writer working on a second tree
+ * of the same size. The reader shares nothing with that writer but the machine (its caches, its memory
+ * bandwidth, the host's other load), so the control's ratio to {@code alone} is what two busy threads cost
+ * each other here, and the gap between {@code mixed:reader} and {@code otherTree:otherTreeReader} is what
+ * sharing the tree costs the reader.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -50,6 +56,10 @@ public class ExtentReadersBesideWriterBenchmark {
     ExtentFixture fixture;
     ExtentTree tree;
     long[] keys;
+    // the control's writer works here: a tree of the same size and shape that no reader reads
+    SlotRanges otherSlots;
+    ExtentFixture otherFixture;
+    ExtentTree other;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,12 +67,17 @@ public class ExtentReadersBesideWriterBenchmark {
       keys = slots.lookupKeys(ExtentLookupBenchmark.KEYS, 7);
       fixture = new ExtentFixture("bench-readers", ExtentFixture.btree(structure)).fillDirty(slots);
       tree = fixture.tree;
+      otherSlots = new SlotRanges(ranges, 43);
+      otherFixture = new ExtentFixture("bench-readers-other", ExtentFixture.btree(structure)).fillDirty(otherSlots);
+      other = otherFixture.tree;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
       tree.clear(0, SlotRanges.SPACE - 1, ExtentBits.DIRTY);
       fixture.close();
+      other.clear(0, SlotRanges.SPACE - 1, ExtentBits.DIRTY);
+      otherFixture.close();
     }
   }
 
@@ -101,5 +116,26 @@ public class ExtentReadersBesideWriterBenchmark {
     int b = s.slots.takeOccupied();
     s.tree.clear(s.slots.start(b), s.slots.end(b), ExtentBits.DIRTY);
     return s.tree;
+  }
+
+  /** The control: the lookup beside a writer of another tree. */
+  @Benchmark
+  @Group("otherTree")
+  @GroupThreads(1)
+  public RangeResult otherTreeReader(Shared s, Reader r) {
+    s.tree.stateAt(s.keys[r.next++ & (ExtentLookupBenchmark.KEYS - 1)], r.out);
+    return r.out;
+  }
+
+  /** The control's writer: the set+clear workload on the other tree. */
+  @Benchmark
+  @Group("otherTree")
+  @GroupThreads(1)
+  public ExtentTree otherTreeWriter(Shared s) {
+    int a = s.otherSlots.takeEmpty();
+    s.other.set(s.otherSlots.start(a), s.otherSlots.end(a), ExtentBits.DIRTY);
+    int b = s.otherSlots.takeOccupied();
+    s.other.clear(s.otherSlots.start(b), s.otherSlots.end(b), ExtentBits.DIRTY);
+    return s.other;
   }
 }
