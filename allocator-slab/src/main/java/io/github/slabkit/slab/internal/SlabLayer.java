@@ -245,7 +245,28 @@ public final class SlabLayer {
   }
 
   private void mark(long handle, byte mark) {
-    table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = mark;
+    try {
+      table.owned[(int) (handle >>> SLOT_BITS) & (MAX_SLABS - 1)][(int) (handle & SLOT_MASK)] = mark;
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw markFailed(handle, e);
+    }
+  }
+
+  /**
+   * An object handed out of a magazine whose slab has no marks: its slab was released under the allocation,
+   * which only a {@code close()} racing it does (the close releases every slab, and a thread's own
+   * magazine is popped without a lock). The documented answer to such a race is {@link
+   * AllocatorClosedException}; an index error otherwise is a bug, reported as one. Cold: the handler costs
+   * the fast path nothing (the JIT compiles the never-failing range check to a trap, as without it).
+   */
+  private RuntimeException markFailed(long handle, ArrayIndexOutOfBoundsException e) {
+    if (closed) {
+      AllocatorClosedException c = closedException();
+      c.initCause(e);
+      return c;
+    }
+    return new IllegalStateException("BUG " + name + ": handle 0x" + Long.toHexString(handle)
+        + " was handed out of a magazine but its slab has no ownership marks", e);
   }
 
   /** The side-table mark of an object the user holds. */
