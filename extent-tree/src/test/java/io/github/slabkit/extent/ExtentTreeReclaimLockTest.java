@@ -25,14 +25,11 @@ import org.junit.jupiter.api.Test;
 class ExtentTreeReclaimLockTest {
   @Test
   void aReclaimingLockThatWaitsForSeveralStatesKeepsItsPriority() throws Exception {
-    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
-    long slabBytes = probe.slabStatistics().slabBytes();
-    probe.close();
-    MemoryBudget budget = MemoryBudget.ofBytes("reclaim-lock", slabBytes); // one slab: the reserve, 8 states
-    SlabCache slab = SlabCache.builder("reclaim-lock-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
-        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
-    Mempool pool = Mempool.builder("reclaim-lock-pool", slab).minNr(8).headroom(2).build();
-    ExtentTree tree = ExtentTree.builder("reclaim-lock").pool(pool).build();
+    OneSlab f = new OneSlab("reclaim-lock", 2); // one slab: the reserve, 8 states
+    MemoryBudget budget = f.budget;
+    SlabCache slab = f.slab;
+    Mempool pool = f.pool;
+    ExtentTree tree = f.tree;
     // On failure nothing is closed: a stalled flusher still waits in the pool (a daemon thread).
     {
       // Six ordinary sets drain the reserve to its headroom: three states inside the flusher's range (so
@@ -83,14 +80,11 @@ class ExtentTreeReclaimLockTest {
    */
   @Test
   void aReclaimingLockShortOfSeveralStatesParksInsteadOfSpinningOnTheOneAtHand() throws Exception {
-    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
-    long slabBytes = probe.slabStatistics().slabBytes();
-    probe.close();
-    MemoryBudget budget = MemoryBudget.ofBytes("reclaim-spin", slabBytes);
-    SlabCache slab = SlabCache.builder("reclaim-spin-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
-        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
-    Mempool pool = Mempool.builder("reclaim-spin-pool", slab).minNr(8).headroom(2).build();
-    ExtentTree tree = ExtentTree.builder("reclaim-spin").pool(pool).build();
+    OneSlab f = new OneSlab("reclaim-spin", 2);
+    MemoryBudget budget = f.budget;
+    SlabCache slab = f.slab;
+    Mempool pool = f.pool;
+    ExtentTree tree = f.tree;
     for (long at : new long[] {10, 20, 30, 100, 102, 104}) {
       tree.set(at, at, DIRTY); // the reserve is down to its headroom of two
     }
@@ -150,14 +144,11 @@ class ExtentTreeReclaimLockTest {
    */
   @Test
   void aTimedTryLockOutOfMemoryWaitsPastItsTimeoutUntilAStateIsFreed() throws Exception {
-    SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
-    long slabBytes = probe.slabStatistics().slabBytes();
-    probe.close();
-    MemoryBudget budget = MemoryBudget.ofBytes("timed-lock", slabBytes);
-    SlabCache slab = SlabCache.builder("timed-lock-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
-        .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
-    Mempool pool = Mempool.builder("timed-lock-pool", slab).minNr(8).build();
-    ExtentTree tree = ExtentTree.builder("timed-lock").pool(pool).build();
+    OneSlab f = new OneSlab("timed-lock", 0);
+    MemoryBudget budget = f.budget;
+    SlabCache slab = f.slab;
+    Mempool pool = f.pool;
+    ExtentTree tree = f.tree;
     for (long at = 0; at < 8; at++) {
       tree.set(at * 10, at * 10, DIRTY); // every state of the budget is in the tree
     }
@@ -186,5 +177,27 @@ class ExtentTreeReclaimLockTest {
     pool.close();
     slab.close();
     assertEquals(0, budget.used(), "budget bytes not returned");
+  }
+
+  /**
+   * A tree over a mempool of 8 states (minNr 8) over a slab cache whose budget holds one slab of 8: the
+   * reserve holds every state there is, and the cache can never grow.
+   */
+  private static final class OneSlab {
+    final MemoryBudget budget;
+    final SlabCache slab;
+    final Mempool pool;
+    final ExtentTree tree;
+
+    OneSlab(String name, int headroom) {
+      SlabCache probe = SlabCache.builder("probe").objectSize(ExtentTreeBuilder.STATE_SIZE).objectsPerSlab(8).build();
+      long slabBytes = probe.slabStatistics().slabBytes();
+      probe.close();
+      budget = MemoryBudget.ofBytes(name, slabBytes);
+      slab = SlabCache.builder(name + "-states").objectSize(ExtentTreeBuilder.STATE_SIZE)
+          .objectsPerSlab(8).budget(budget).maxWait(Duration.ZERO).build();
+      pool = Mempool.builder(name + "-pool", slab).minNr(8).headroom(headroom).build();
+      tree = ExtentTree.builder(name).pool(pool).build();
+    }
   }
 }
