@@ -121,6 +121,45 @@ public final class MempoolLocal implements LocalAllocator {
   }
 
   /**
+   * Allocates {@code n} objects, all or nothing, never failing, as {@link Mempool#allocateBulk(long[], int)}:
+   * the pool's own bulk allocation, which waits holding nothing until all {@code n} can be had at once. (Not
+   * one blocking {@link #allocate()} per object, as {@link LocalAllocator}'s default does: two contexts each
+   * holding part of what they need and waiting for the rest would deadlock, and checked mode would refuse
+   * the second blocking call as hold-and-wait.)
+   *
+   * @param dst where the handles go
+   * @param n how many, {@code 0 <= n <= min(dst.length, minNr() - headroom)}
+   * @throws IllegalStateException if called from another thread than the owner, or after {@link #close()};
+   *     or as {@link Mempool#allocateBulk(long[], int)}
+   * @throws IllegalArgumentException if {@code n} is negative, above {@code dst.length}, or above what an
+   *     ordinary demand may take from the reserve
+   * @throws AllocatorClosedException if the pool is closed and {@code n > 0}
+   */
+  @Override
+  public void allocateBulk(long[] dst, int n) {
+    allocateBulk(dst, n, AllocationPriority.NORMAL);
+  }
+
+  /**
+   * Allocates {@code n} objects with the given priority, as {@link Mempool#allocateBulk(long[], int,
+   * AllocationPriority)}.
+   *
+   * @param dst where the handles go
+   * @param n how many, at most the priority's limit (see the pool's method)
+   * @param priority how deep into the reserve the demand may reach
+   * @throws IllegalStateException if called from another thread than the owner, or after {@link #close()};
+   *     or as the pool's method
+   * @throws IllegalArgumentException as the pool's method
+   * @throws AllocatorClosedException if the pool is closed and {@code n > 0}
+   */
+  public void allocateBulk(long[] dst, int n, AllocationPriority priority) {
+    if (Thread.currentThread() != owner || closed) {
+      throw misuse("allocateBulk");
+    }
+    pool.allocateBulk(dst, n, priority);
+  }
+
+  /**
    * Frees an object, as {@link Mempool#free(long)}: into the reserve while it is below {@code minNr}, else
    * into the backing context.
    *

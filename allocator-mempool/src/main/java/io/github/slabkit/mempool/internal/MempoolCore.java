@@ -93,11 +93,29 @@ public final class MempoolCore {
       ReservationQueue queue,
       int order) {
     long[] slots = fill(name, backing, minNr);
-    for (long h : slots) {
-      backing.stash(h); // fresh objects: the reserve's own from now on (see Reserve#backing)
-      if (poison) {
-        ReservePoison.poison(backing, h);
+    int stashed = 0;
+    try {
+      for (long h : slots) {
+        backing.stash(h); // fresh objects: the reserve's own from now on (see Reserve#backing)
+        stashed++;
+        if (poison) {
+          ReservePoison.poison(backing, h);
+        }
       }
+    } catch (RuntimeException e) {
+      // A backing allocator that refuses to stash (or poison) an object it has just handed out: the build
+      // fails holding nothing, as a build that could not fill its reserve does.
+      for (int i = 0; i < slots.length; i++) {
+        try {
+          if (i < stashed) {
+            backing.unstash(slots[i]);
+          }
+          backing.free(slots[i]);
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
     }
     return new MempoolCore(
         name, backing, new Reserve(backing, slots, headroom), waitTimeoutNanos, poison, queue, order);
@@ -449,7 +467,12 @@ public final class MempoolCore {
       if (h == ObjectAllocator.NO_HANDLE) {
         return;
       }
-      backing.stash(h); // a fresh object: cannot be refused
+      try {
+        backing.stash(h); // a fresh object: refused only by a misbehaving backing allocator
+      } catch (RuntimeException e) {
+        backing.free(h); // not the reserve's: back where it came from, so nothing is lost
+        throw e;
+      }
       enteringReserve(h);
       if (reserve.put(h, false) == Reserve.NOT_KEPT) {
         backing.unstash(h);
