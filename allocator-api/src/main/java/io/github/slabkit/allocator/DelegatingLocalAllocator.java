@@ -2,7 +2,7 @@ package io.github.slabkit.allocator;
 
 /**
  * The default {@link ObjectAllocator#local()}: a context with nothing of its own, which checks the owner on
- * every call and delegates to the allocator.
+ * every call and delegates to the allocator, the bulk calls included.
  */
 final class DelegatingLocalAllocator implements LocalAllocator {
   private final ObjectAllocator allocator;
@@ -42,6 +42,27 @@ final class DelegatingLocalAllocator implements LocalAllocator {
   public void free(long handle) {
     check("free");
     allocator.free(handle);
+  }
+
+  // The bulk calls are the allocator's own, not the interface's loops of single calls: an allocator's
+  // allocateBulk may be all or nothing and wait holding nothing (a mempool's), which a loop of blocking
+  // allocate() calls is not.
+  @Override
+  public boolean tryAllocateBulk(long[] dst, int n) {
+    check("tryAllocateBulk");
+    return allocator.tryAllocateBulk(dst, n);
+  }
+
+  @Override
+  public void allocateBulk(long[] dst, int n) {
+    check("allocateBulk");
+    allocator.allocateBulk(dst, n);
+  }
+
+  @Override
+  public void freeBulk(long[] src, int n) {
+    check("freeBulk");
+    allocator.freeBulk(src, n);
   }
 
   @Override
