@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.slabkit.allocator.contract.ForwardingAllocator;
 import io.github.slabkit.allocator.contract.TestAllocator;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,84 +16,38 @@ import org.junit.jupiter.api.Test;
  */
 class DefaultLocalBulkTest {
 
-  /** Delegates to a {@link TestAllocator} and counts its own bulk calls. */
-  private static final class BulkCounting implements ObjectAllocator {
-    final TestAllocator inner = new TestAllocator("bulk-counting", 16, 64, 1);
+  /** Forwards to a {@link TestAllocator} and counts its own bulk calls. */
+  private static final class BulkCounting extends ForwardingAllocator {
+    final TestAllocator test;
     int allocateBulks;
     int tryAllocateBulks;
     int freeBulks;
 
-    @Override
-    public String name() {
-      return inner.name();
+    BulkCounting() {
+      this(new TestAllocator("bulk-counting", 16, 64, 1));
     }
 
-    @Override
-    public long objectSize() {
-      return inner.objectSize();
-    }
-
-    @Override
-    public long tryAllocate() {
-      return inner.tryAllocate();
-    }
-
-    @Override
-    public long tryAllocate(long timeout, TimeUnit unit) throws InterruptedException {
-      return inner.tryAllocate(timeout, unit);
-    }
-
-    @Override
-    public long allocate() {
-      return inner.allocate();
-    }
-
-    @Override
-    public void free(long handle) {
-      inner.free(handle);
-    }
-
-    @Override
-    public void checkHandle(long handle) {
-      inner.checkHandle(handle);
-    }
-
-    @Override
-    public MemorySegment memory(long handle) {
-      return inner.memory(handle);
-    }
-
-    @Override
-    public long offset(long handle) {
-      return inner.offset(handle);
-    }
-
-    @Override
-    public AllocatorStatistics statistics() {
-      return inner.statistics();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
+    private BulkCounting(TestAllocator test) {
+      super(test);
+      this.test = test;
     }
 
     @Override
     public void allocateBulk(long[] dst, int n) {
       allocateBulks++;
-      ObjectAllocator.super.allocateBulk(dst, n);
+      super.allocateBulk(dst, n);
     }
 
     @Override
     public boolean tryAllocateBulk(long[] dst, int n) {
       tryAllocateBulks++;
-      return ObjectAllocator.super.tryAllocateBulk(dst, n);
+      return super.tryAllocateBulk(dst, n);
     }
 
     @Override
     public void freeBulk(long[] src, int n) {
       freeBulks++;
-      ObjectAllocator.super.freeBulk(src, n);
+      super.freeBulk(src, n);
     }
   }
 
@@ -111,7 +64,7 @@ class DefaultLocalBulkTest {
     assertEquals(1, a.allocateBulks, "allocateBulk went to the allocator's allocateBulk");
     assertEquals(1, a.tryAllocateBulks, "tryAllocateBulk went to the allocator's tryAllocateBulk");
     assertEquals(2, a.freeBulks, "freeBulk went to the allocator's freeBulk");
-    assertEquals(0, a.inner.live());
+    assertEquals(0, a.test.live());
     a.close();
   }
 
@@ -133,7 +86,7 @@ class DefaultLocalBulkTest {
       assertTrue(t.getMessage().contains("allocateBulk()"), t.getMessage());
     }
     assertEquals(0, a.allocateBulks);
-    assertEquals(0, a.inner.live());
+    assertEquals(0, a.test.live());
     LocalAllocator closed = a.local();
     closed.close();
     assertThrows(IllegalStateException.class, () -> closed.freeBulk(hs, 0));

@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.slabkit.allocator.AllocatorStatistics;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
 import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.allocator.contract.ForwardingAllocator;
 import io.github.slabkit.allocator.contract.TestAllocator;
 import io.github.slabkit.slab.SlabCache;
-import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -32,13 +31,18 @@ import org.junit.jupiter.api.Test;
 class MempoolBulkContextAndRefusedStashTest {
 
   /** A {@link TestAllocator} whose {@code stash} throws at the chosen call (counted from 1), once. */
-  private static final class StashRefusing implements ObjectAllocator {
+  private static final class StashRefusing extends ForwardingAllocator {
     final TestAllocator inner;
     private final AtomicInteger stashes = new AtomicInteger();
     private volatile int refuseAt = Integer.MAX_VALUE;
 
     StashRefusing(String name, int capacity) {
-      this.inner = new TestAllocator(name, 32, capacity, 11);
+      this(new TestAllocator(name, 32, capacity, 11));
+    }
+
+    private StashRefusing(TestAllocator inner) {
+      super(inner);
+      this.inner = inner;
     }
 
     /** The {@code k}-th stash from now on throws. */
@@ -54,61 +58,6 @@ class MempoolBulkContextAndRefusedStashTest {
         refuseAt = Integer.MAX_VALUE;
         throw new IllegalStateException("injected stash refusal");
       }
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public long objectSize() {
-      return inner.objectSize();
-    }
-
-    @Override
-    public long tryAllocate() {
-      return inner.tryAllocate();
-    }
-
-    @Override
-    public long tryAllocate(long timeout, TimeUnit unit) {
-      return inner.tryAllocate();
-    }
-
-    @Override
-    public long allocate() {
-      return inner.allocate();
-    }
-
-    @Override
-    public void free(long handle) {
-      inner.free(handle);
-    }
-
-    @Override
-    public void checkHandle(long handle) {
-      inner.checkHandle(handle);
-    }
-
-    @Override
-    public MemorySegment memory(long handle) {
-      return inner.memory(handle);
-    }
-
-    @Override
-    public long offset(long handle) {
-      return inner.offset(handle);
-    }
-
-    @Override
-    public AllocatorStatistics statistics() {
-      return inner.statistics();
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 
