@@ -153,9 +153,7 @@ public final class MempoolLocal implements LocalAllocator {
    * @throws AllocatorClosedException if the pool is closed and {@code n > 0}
    */
   public void allocateBulk(long[] dst, int n, AllocationPriority priority) {
-    if (Thread.currentThread() != owner || closed) {
-      throw misuse("allocateBulk");
-    }
+    checkOwner("allocateBulk"); // the pool's method checks the sizes, then that it is open
     pool.allocateBulk(dst, n, priority);
   }
 
@@ -214,10 +212,15 @@ public final class MempoolLocal implements LocalAllocator {
   }
 
   private void check(String op) {
+    checkOwner(op);
+    core.checkOpen(op);
+  }
+
+  /** Throws if the caller is not the owner or the context is closed; the pool's state is not checked. */
+  private void checkOwner(String op) {
     if (Thread.currentThread() != owner || closed) {
       throw misuse(op);
     }
-    core.checkOpen(op);
   }
 
   private IllegalStateException misuse(String op) {

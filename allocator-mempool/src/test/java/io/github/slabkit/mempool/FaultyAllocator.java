@@ -1,9 +1,7 @@
 package io.github.slabkit.mempool;
 
-import io.github.slabkit.allocator.AllocatorStatistics;
-import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.allocator.contract.ForwardingAllocator;
 import io.github.slabkit.allocator.contract.TestAllocator;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -11,15 +9,21 @@ import java.util.function.Supplier;
  * A {@link TestAllocator} whose allocation or free throws on demand: after a number of successful calls, or
  * always. For the exception-safety promises: nothing taken is lost when a backing allocator throws.
  */
-final class FaultyAllocator implements ObjectAllocator {
-  final TestAllocator inner;
+final class FaultyAllocator extends ForwardingAllocator {
+  /** The allocator behind, for the tests' own checks ({@code live()}, {@code failAlways}). */
+  final TestAllocator test;
   private volatile int allocationsBeforeThrow = Integer.MAX_VALUE;
   private volatile int freesBeforeThrow = Integer.MAX_VALUE;
   private volatile boolean freeThrowsOnce;
   private volatile Supplier<? extends RuntimeException> fault = () -> new IllegalStateException("injected");
 
   FaultyAllocator(String name, int capacity) {
-    this.inner = new TestAllocator(name, 32, capacity, name.hashCode());
+    this(new TestAllocator(name, 32, capacity, name.hashCode()));
+  }
+
+  private FaultyAllocator(TestAllocator test) {
+    super(test);
+    this.test = test;
   }
 
   /** The next {@code n} allocation calls succeed as usual, then every one throws. */
@@ -70,17 +74,7 @@ final class FaultyAllocator implements ObjectAllocator {
   }
 
   int live() {
-    return inner.live();
-  }
-
-  @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public long objectSize() {
-    return inner.objectSize();
+    return test.live();
   }
 
   @Override
@@ -104,30 +98,5 @@ final class FaultyAllocator implements ObjectAllocator {
   public void free(long handle) {
     maybeThrowOnFree();
     inner.free(handle);
-  }
-
-  @Override
-  public void checkHandle(long handle) {
-    inner.checkHandle(handle);
-  }
-
-  @Override
-  public MemorySegment memory(long handle) {
-    return inner.memory(handle);
-  }
-
-  @Override
-  public long offset(long handle) {
-    return inner.offset(handle);
-  }
-
-  @Override
-  public AllocatorStatistics statistics() {
-    return inner.statistics();
-  }
-
-  @Override
-  public void close() {
-    inner.close();
   }
 }

@@ -28,7 +28,7 @@ class MempoolExceptionSafetyTest {
     FaultyAllocator slabB = new FaultyAllocator("b-backing", 16);
     Mempool a = Mempool.builder("a", slabA).minNr(2).build();
     Mempool b = Mempool.builder("b", slabB).minNr(1).build();
-    slabA.inner.failAlways(true); // A's objects come from its reserve
+    slabA.test.failAlways(true); // A's objects come from its reserve
     slabB.throwOnAllocateAfter(0);
     RuntimeException e =
         assertThrows(RuntimeException.class, () -> Reservation.of(a, 2).and(b, 1).tryAcquire());
@@ -97,7 +97,7 @@ class MempoolExceptionSafetyTest {
     assertEquals(2, pool.reserveLevel());
     Set<Long> seen = new HashSet<>();
     for (int i = 0; i < 2; i++) {
-      slab.inner.failAlways(true);
+      slab.test.failAlways(true);
       long h = pool.tryAllocate();
       assertNotEquals(0, h, "the reserve never holds handle 0");
       assertTrue(seen.add(h));
@@ -105,7 +105,7 @@ class MempoolExceptionSafetyTest {
     for (long h : seen) {
       pool.free(h);
     }
-    slab.inner.failAlways(false);
+    slab.test.failAlways(false);
     pool.close();
     assertEquals(0, slab.live(), "every object came back exactly once");
   }

@@ -47,7 +47,7 @@ class MempoolFailurePathTest {
     ReservationDomain d = ReservationDomain.create("r3-retry");
     FaultyAllocator slab = new FaultyAllocator("retry-backing", 16);
     Mempool pool = Mempool.builder("retry", slab).minNr(2).domain(d).build();
-    slab.inner.failAlways(true);
+    slab.test.failAlways(true);
     long a = pool.allocate();
     long b = pool.allocate();
     slab.throwOnAllocateAfter(0);
@@ -57,7 +57,7 @@ class MempoolFailurePathTest {
     assertEquals(0, d.waiting());
     assertEquals(0, pool.mempoolStatistics().waiting());
     slab.heal();
-    slab.inner.failAlways(false);
+    slab.test.failAlways(false);
     pool.free(a);
     pool.free(b);
     assertEquals(2, pool.reserveLevel());
@@ -73,7 +73,7 @@ class MempoolFailurePathTest {
     FaultyAllocator slabB = new FaultyAllocator("db-backing", 16);
     Mempool a = Mempool.builder("da", slabA).minNr(2).domain(d).build();
     Mempool b = Mempool.builder("db", slabB).minNr(1).domain(d).build();
-    slabB.inner.failAlways(true);
+    slabB.test.failAlways(true);
     long hb = b.allocate(); // drains B
     slabB.throwOnAllocateAfter(0);
     CompletableFuture<Void> f =
@@ -82,7 +82,7 @@ class MempoolFailurePathTest {
     assertEquals("injected", t.getCause().getMessage());
     assertEquals(0, d.waiting());
     slabB.heal();
-    slabB.inner.failAlways(false);
+    slabB.test.failAlways(false);
     b.free(hb);
     assertEquals(0, a.mempoolStatistics().liveObjects());
     assertEquals(0, b.mempoolStatistics().liveObjects());

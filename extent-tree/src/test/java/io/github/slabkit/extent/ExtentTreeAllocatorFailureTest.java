@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.slabkit.allocator.AllocatorStatistics;
-import io.github.slabkit.allocator.ObjectAllocator;
+import io.github.slabkit.allocator.contract.ForwardingAllocator;
 import io.github.slabkit.allocator.contract.TestAllocator;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -21,11 +19,12 @@ import org.junit.jupiter.api.Test;
 class ExtentTreeAllocatorFailureTest {
 
   /** Delegates to a {@link TestAllocator} and throws from the {@code throwIn}-th allocation from now. */
-  private static final class ThrowingAllocator implements ObjectAllocator {
+  private static final class ThrowingAllocator extends ForwardingAllocator {
     final TestAllocator a;
     private int throwIn; // 0: off; guarded by this
 
     ThrowingAllocator(TestAllocator a) {
+      super(a);
       this.a = a;
     }
 
@@ -57,16 +56,6 @@ class ExtentTreeAllocatorFailureTest {
     }
 
     @Override
-    public String name() {
-      return a.name();
-    }
-
-    @Override
-    public long objectSize() {
-      return a.objectSize();
-    }
-
-    @Override
     public long tryAllocate() {
       maybeThrow();
       return a.tryAllocate();
@@ -82,36 +71,6 @@ class ExtentTreeAllocatorFailureTest {
     public long allocate() {
       maybeThrow();
       return a.allocate();
-    }
-
-    @Override
-    public void free(long handle) {
-      a.free(handle);
-    }
-
-    @Override
-    public void checkHandle(long handle) {
-      a.checkHandle(handle);
-    }
-
-    @Override
-    public MemorySegment memory(long handle) {
-      return a.memory(handle);
-    }
-
-    @Override
-    public long offset(long handle) {
-      return a.offset(handle);
-    }
-
-    @Override
-    public AllocatorStatistics statistics() {
-      return a.statistics();
-    }
-
-    @Override
-    public void close() {
-      a.close();
     }
   }
 
