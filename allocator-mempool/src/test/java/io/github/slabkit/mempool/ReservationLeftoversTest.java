@@ -1,0 +1,148 @@
+package io.github.slabkit.mempool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reservation's "nothing is lost when a backing allocator throws" for the give-back of a reservation that is
+ * not held: an acquisition that cannot complete gives back what it took, and when the backing allocator's
+ * free refuses some of it, the refused objects stay in the reservation as leftovers that its next
+ * acquisition or {@link Reservation#close()} returns. Before, the next acquisition overwrote them: 4 objects
+ * of the backing allocator were lost per failed attempt (found by an outside-style probe).
+ */
+class ReservationLeftoversTest {
+  private static Mempool pool(FaultyAllocator a, ReservationDomain d, int minNr) {
+    return Mempool.builder(a.name(), a).minNr(minNr).domain(d).build();
+  }
+
+  /** Takes everything pool {@code p} has (its backing's capacity is its reserve), so a demand on it waits. */
+  private static List<Long> drain(Mempool p) {
+    List<Long> held = new ArrayList<>();
+    for (long h; (h = p.tryAllocate()) != 0; ) {
+      held.add(h);
+    }
+    return held;
+  }
+
+  private static void assertConserved(Mempool p, FaultyAllocator backing) {
+    assertEquals(0, p.mempoolStatistics().liveObjects(), "live objects of " + p.name());
+    assertEquals(p.minNr(), p.reserveLevel(), "reserve of " + p.name());
+    assertEquals(p.minNr(), backing.live(), "objects of " + p.name() + "'s backing other than its reserve");
+  }
+
+  @Test
+  void aFailedFastPathWhoseGiveBackIsRefusedKeepsTheObjectsUntilTheyCanBeReturned() {
+    ReservationDomain d = ReservationDomain.create("leftovers-fast");
+    FaultyAllocator fa = new FaultyAllocator("la", 100);
+    FaultyAllocator fb = new FaultyAllocator("lb", 4);
+    Mempool a = pool(fa, d, 4);
+    Mempool b = pool(fb, d, 4);
+    List<Long> held = drain(b);
+    Reservation r = Reservation.of(a, 4).and(b, 2).build();
+
+    // a's 4 come from its backing; b is short; a's reserve is full, so they go back to the backing, which throws
+    fa.throwOnFreeAfter(0);
+    IllegalStateException e = assertThrows(IllegalStateException.class, r::tryReacquire);
+    assertEquals("injected", e.getMessage(), "the backing allocator's exception reaches the caller");
+    assertFalse(r.isHeld());
+    assertEquals(8, fa.live(), "a's reserve and the 4 refused objects, which the reservation keeps");
+    assertEquals(0, a.mempoolStatistics().liveObjects(), "leftovers are not handed out");
+
+    // refused again: close() throws and still keeps them
+    assertThrows(IllegalStateException.class, r::close);
+    assertEquals(8, fa.live());
+
+    // the next acquisition returns them first, then fails as before (b is still short), holding nothing
+    fa.heal();
+    assertFalse(r.tryReacquire());
+    assertFalse(r.isHeld());
+    assertConserved(a, fa);
+
+    for (long h : held) {
+      b.free(h);
+    }
+    assertTrue(r.tryReacquire());
+    r.close();
+    assertConserved(a, fa);
+    assertConserved(b, fb);
+    a.close();
+    b.close();
+    assertEquals(0, fa.live());
+    assertEquals(0, fb.live());
+  }
+
+  @Test
+  void closeOfAnIdleReservationReturnsItsLeftovers() {
+    ReservationDomain d = ReservationDomain.create("leftovers-close");
+    FaultyAllocator fa = new FaultyAllocator("ca", 100);
+    FaultyAllocator fb = new FaultyAllocator("cb", 4);
+    Mempool a = pool(fa, d, 4);
+    Mempool b = pool(fb, d, 4);
+    List<Long> held = drain(b);
+    Reservation r = Reservation.of(a, 3).and(b, 1).build();
+    fa.throwOnFreeAfter(0);
+    assertThrows(IllegalStateException.class, r::tryReacquire);
+    assertEquals(7, fa.live());
+    fa.heal();
+    r.close();
+    assertFalse(r.isHeld());
+    assertConserved(a, fa);
+    r.close(); // idempotent
+    assertConserved(a, fa);
+    for (long h : held) {
+      b.free(h);
+    }
+    a.close();
+    b.close();
+    assertEquals(0, fa.live());
+  }
+
+  /**
+   * The waiter's direct retry (the blocking path) fills every pool from its backing allocator; when one comes
+   * up short it gives back what the others gave. A refused give-back there used to abort the loop (the later
+   * pools' objects were not returned either) and leave the refused ones in a buffer the next retry overwrote.
+   */
+  @Test
+  void aRefusedGiveBackOfTheWaitersDirectRetryLosesNothing() {
+    ReservationDomain d = ReservationDomain.create("leftovers-direct");
+    FaultyAllocator fa = new FaultyAllocator("da", 100);
+    FaultyAllocator fc = new FaultyAllocator("dc", 100);
+    FaultyAllocator fb = new FaultyAllocator("db", 4);
+    Mempool a = pool(fa, d, 4);
+    Mempool c = pool(fc, d, 4);
+    Mempool b = pool(fb, d, 4);
+    List<Long> held = drain(b);
+    // a and c fill from their backings, b comes up short: a's and c's objects go back to full reserves, so to
+    // the backings. The fast path's give-back (a's first 2 frees) succeeds; the direct retry's first free of
+    // a throws, once. a's other object and all of c's must still be returned.
+    Reservation r = Reservation.of(a, 2).and(c, 3).and(b, 1).build();
+    fa.throwOnceOnFreeAfter(2);
+    IllegalStateException e = assertThrows(IllegalStateException.class, r::reacquire);
+    assertEquals("injected", e.getMessage());
+    assertFalse(r.isHeld());
+    assertConserved(c, fc);
+    assertEquals(4 + 1, fa.live(), "a's reserve and the 1 refused object (2 would mean the fast path threw)");
+
+    for (long h : held) {
+      b.free(h);
+    }
+    r.reacquire(); // returns the leftovers first, then is granted
+    assertTrue(r.isHeld());
+    r.close();
+    assertConserved(a, fa);
+    assertConserved(b, fb);
+    assertConserved(c, fc);
+    a.close();
+    b.close();
+    c.close();
+    assertEquals(0, fa.live());
+    assertEquals(0, fb.live());
+    assertEquals(0, fc.live());
+  }
+}
