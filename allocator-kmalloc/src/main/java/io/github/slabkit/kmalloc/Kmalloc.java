@@ -192,7 +192,8 @@ public final class Kmalloc implements AutoCloseable {
    *
    * @param size the bytes wanted, 1 to the builder's {@code maxRequestSize}
    * @return the handle, never 0
-   * @throws AllocationFailedException if the budget stayed exhausted (the message names the class)
+   * @throws AllocationFailedException if the budget stayed exhausted (the message names the class), or the
+   *     operating system refused a large allocation's memory
    * @throws IllegalArgumentException if {@code size} is out of range
    * @throws AllocatorClosedException if closed
    */
@@ -210,9 +211,12 @@ public final class Kmalloc implements AutoCloseable {
    * Allocates at least {@code size} bytes aligned to {@code alignment}, as {@link #allocate(long)}.
    *
    * @param size the bytes wanted, 1 to the builder's {@code maxRequestSize}
-   * @param alignment a power of two; a class whose natural alignment is smaller is skipped
+   * @param alignment a power of two; a class whose natural alignment is smaller is skipped. Above every
+   *     class's, the object is a large allocation of its own, which asks the operating system for {@code size +
+   *     alignment} bytes (the JDK's padding for alignments above malloc's)
    * @return the handle, never 0
-   * @throws AllocationFailedException if the budget stayed exhausted
+   * @throws AllocationFailedException if the budget stayed exhausted, or the operating system refused the
+   *     memory (for example for an alignment of 2^40); nothing is charged to the budget then
    * @throws IllegalArgumentException if {@code size} is out of range or {@code alignment} not a power of two
    */
   public long allocate(long size, long alignment) {
@@ -223,7 +227,8 @@ public final class Kmalloc implements AutoCloseable {
    * Allocates without blocking and without reclaiming memory.
    *
    * @param size the bytes wanted, 1 to the builder's {@code maxRequestSize}
-   * @return the handle, or 0 if no object is at hand and the budget has no room
+   * @return the handle, or 0 if no object is at hand and the budget has no room (or the operating system
+   *     refused a large allocation's memory)
    * @throws IllegalArgumentException if {@code size} is out of range
    * @throws AllocatorClosedException if closed
    */
@@ -246,7 +251,7 @@ public final class Kmalloc implements AutoCloseable {
    * @param size the bytes wanted, 1 to the builder's {@code maxRequestSize}
    * @param timeout how long to wait at most
    * @param unit the unit of {@code timeout}
-   * @return the handle, or 0 on timeout
+   * @return the handle, or 0 on timeout (or if the operating system refused a large allocation's memory)
    * @throws InterruptedException if interrupted while waiting
    * @throws IllegalArgumentException if {@code size} is out of range
    */
@@ -287,7 +292,7 @@ public final class Kmalloc implements AutoCloseable {
     if (closed) {
       throw new AllocatorClosedException(name, "allocate");
     }
-    long h = large.allocate(size, alignment, mode == NOWAIT ? -1 : nanos);
+    long h = large.allocate(size, alignment, mode == NOWAIT ? -1 : nanos, mode == BLOCKING);
     if (h == 0 && mode == BLOCKING) {
       throw new AllocationFailedException(
           name,

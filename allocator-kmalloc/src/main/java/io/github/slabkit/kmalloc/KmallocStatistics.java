@@ -12,7 +12,7 @@ import java.util.List;
  * @param largeBytes their bytes, whole pages, charged to the budget
  * @param largeAllocations large allocations since creation
  * @param largeFrees large frees since creation
- * @param largeFailures large requests the budget refused
+ * @param largeFailures large requests the budget or the operating system refused
  * @param samplingInterval one allocation in this many has its requested size counted (1: all)
  * @param budgetUsed the shared budget's usage (it may be shared beyond this allocator)
  */

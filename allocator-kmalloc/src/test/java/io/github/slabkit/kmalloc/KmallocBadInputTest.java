@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.AllocatorClosedException;
 import io.github.slabkit.allocator.InvalidHandleException;
 import io.github.slabkit.allocator.MemoryBudget;
@@ -173,5 +174,40 @@ class KmallocBadInputTest {
         IllegalArgumentException.class,
         () -> Kmalloc.builder().budget(MemoryBudget.ofBytes("tiny", 16 * 1024)).build(),
         "larger than the budget");
+  }
+
+  /**
+   * An alignment the operating system cannot give (the JDK asks for size + alignment bytes) fails as a lack of
+   * memory does: AllocationFailedException naming what was refused, with the JDK's error as its cause, the
+   * budget credited back and nothing live. It used to escape as an OutOfMemoryError, which callers do not
+   * catch (it ended JUnit's fork when thrown inside assertThrows).
+   */
+  @Test
+  void anAlignmentTheSystemCannotGiveFailsAsALackOfMemory() {
+    MemoryBudget budget = MemoryBudget.ofBytes("align", 64L << 20);
+    try (Kmalloc k = Kmalloc.builder().name("align").budget(budget).maxRequestSize(1 << 20).build()) {
+      long used = budget.used();
+      long huge = 1L << 62;
+      AllocationFailedException e = assertThrows(AllocationFailedException.class, () -> k.allocate(1 << 20, huge));
+      assertTrue(e.getMessage().contains("align") && e.getMessage().contains("refused"), e.getMessage());
+      assertTrue(e.getCause() instanceof OutOfMemoryError || e.getCause() instanceof IllegalArgumentException,
+          "the JDK's refusal is the cause: " + e.getCause());
+      assertEquals(used, budget.used(), "the budget is credited back");
+      assertEquals(0, k.statistics().liveObjects());
+      assertEquals(1, k.statistics().largeFailures(), "counted as a failed large allocation");
+
+      // reallocate's move fails the same way, and the old object is still valid
+      long h = k.allocate(100);
+      assertThrows(AllocationFailedException.class, () -> k.reallocate(h, 1 << 20, huge));
+      k.memory(h).set(java.lang.foreign.ValueLayout.JAVA_BYTE, k.offset(h), (byte) 1);
+      k.free(h);
+      assertEquals(0, k.statistics().largeLive(), "no large object is left by the failed move");
+
+      // the allocator still works for large objects
+      long big = k.allocate(1 << 20, 1 << 16);
+      assertEquals(0, (k.memory(big).address() + k.offset(big)) & ((1 << 16) - 1), "aligned to 64 KiB");
+      k.free(big);
+      assertEquals(0, k.statistics().liveObjects());
+    }
   }
 }

@@ -1,5 +1,6 @@
 package io.github.slabkit.kmalloc.internal;
 
+import io.github.slabkit.allocator.AllocationFailedException;
 import io.github.slabkit.allocator.MemoryBudget;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -94,11 +95,15 @@ public final class LargeObjects {
    * @param size the request in bytes
    * @param alignment a power of two; at least a page is used
    * @param wait {@code < 0}: never wait or reclaim; else reclaim and wait up to this many nanoseconds
-   * @return the handle, or 0 if the budget refused
+   * @param failLoudly whether a refused native allocation throws (a blocking call) rather than returning 0
+   * @return the handle, or 0 if the budget refused, or if the native allocation was refused and not
+   *     {@code failLoudly}
    * @throws InterruptedException if interrupted while waiting for the budget
+   * @throws AllocationFailedException if {@code failLoudly} and the native allocation was refused (the
+   *     operating system had not the memory, or the alignment padding overflows); the budget is credited back
    */
   @SuppressWarnings("MustBeClosedChecker") // the arena lives in the table until free() closes it
-  public long allocate(long size, long alignment, long wait) throws InterruptedException {
+  public long allocate(long size, long alignment, long wait, boolean failLoudly) throws InterruptedException {
     long bytes = usableSize(size);
     boolean charged =
         wait < 0 ? budget.tryCharge(bytes) : budget.charge(bytes, wait, TimeUnit.NANOSECONDS);
@@ -107,11 +112,41 @@ public final class LargeObjects {
       return 0;
     }
     Arena arena;
-    MemorySegment segment;
     try {
       arena = Arena.ofShared();
-      segment = arena.allocate(bytes, Math.max(alignment, SizeClasses.PAGE));
-    } catch (RuntimeException | OutOfMemoryError e) {
+    } catch (RuntimeException | Error e) {
+      budget.credit(bytes);
+      countFailure();
+      throw e;
+    }
+    MemorySegment segment;
+    long align = Math.max(alignment, SizeClasses.PAGE);
+    try {
+      segment = arena.allocate(bytes, align);
+    } catch (OutOfMemoryError | IllegalArgumentException refused) {
+      // The native allocation failed: the operating system refused the bytes with their alignment padding
+      // (the JDK asks for size + alignment when the alignment exceeds malloc's), or that sum overflows. A
+      // lack of memory like the budget's: 0 for a try, AllocationFailedException for a blocking call; never
+      // an Error for the caller to catch.
+      arena.close();
+      budget.credit(bytes);
+      countFailure();
+      if (!failLoudly) {
+        return 0;
+      }
+      AllocationFailedException f =
+          new AllocationFailedException(
+              name,
+              bytes,
+              budget.limit(),
+              budget.used(),
+              name + ": the native allocation of " + bytes + " B aligned to " + align
+                  + " B was refused (" + refused.getMessage() + "); ask for a smaller alignment or size,"
+                  + " or leave the process more memory");
+      f.initCause(refused);
+      throw f;
+    } catch (RuntimeException | Error e) {
+      arena.close();
       budget.credit(bytes);
       countFailure();
       throw e;
