@@ -400,6 +400,15 @@ public final class Mempool implements ObjectAllocator {
   }
 
   /**
+   * Returns whether {@link #close()} was called (by any thread: a volatile read).
+   *
+   * @return whether the pool is closed
+   */
+  public boolean isClosed() {
+    return core.isClosed();
+  }
+
+  /**
    * Returns the pool's name, which every exception, log report, JFR event and MBean of the pool carries.
    * Also answers after {@link #close()}.
    *

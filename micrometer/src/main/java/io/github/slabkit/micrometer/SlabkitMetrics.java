@@ -86,8 +86,11 @@ import java.util.function.ToDoubleFunction;
  * refresh()} after opening or closing caches (for example from the code that opens them, or on a schedule).
  * It removes the meters of caches that have been closed. Mempools have no registry: they are named in the
  * constructor or added with {@link #addPool(Mempool)}; {@link #removePool(Mempool)} removes their meters
- * (a closed pool's meters otherwise keep its last values). Meters are identified by name and tag, so give open
- * caches distinct names, and open pools too (JMX needs the same).
+ * (a closed pool's meters otherwise keep its last values, until an open pool of the same name is added: the
+ * meters then read the open one). Meters are identified by name and tag, so give open caches distinct names,
+ * and open pools too (JMX needs the same). A cache or pool closed and replaced by a new one of the same name
+ * is metered as the new one after the next {@code refresh()} (for pools, {@code addPool} refreshes); removing
+ * the closed one afterwards leaves the new one's meters alone.
  *
  * <h2>Thread safety</h2>
  * All methods are thread safe. Meters hold their cache or pool weakly, as Micrometer's gauges do by default:
@@ -162,6 +165,12 @@ public final class SlabkitMetrics implements MeterBinder {
     refresh();
   }
 
+  /**
+   * Removes the meters of what is no longer metered, then registers meters for what is new. Removal comes
+   * first because a registry identifies meters by name and tags: registering a new cache or pool while a
+   * closed one of the same name still has meters would hand back the closed one's meters, and removing
+   * those later would leave the new one unmetered.
+   */
   private void sync(MeterRegistry registry, IdentityHashMap<Object, List<Meter>> meters) {
     List<SlabCache> open = caches.caches();
     meters
@@ -170,7 +179,7 @@ public final class SlabkitMetrics implements MeterBinder {
             e -> {
               Object source = e.getKey();
               boolean keep =
-                  source instanceof SlabCache c ? containsIdentity(open, c) : containsIdentity(pools, source);
+                  source instanceof SlabCache c ? containsIdentity(open, c) : metered((Mempool) source);
               if (!keep) {
                 e.getValue().forEach(registry::remove);
               }
@@ -180,8 +189,30 @@ public final class SlabkitMetrics implements MeterBinder {
       meters.computeIfAbsent(c, k -> SlabMeters.register(registry, c));
     }
     for (Mempool p : pools) {
-      meters.computeIfAbsent(p, k -> poolMeters(registry, p));
+      if (metered(p)) {
+        meters.computeIfAbsent(p, k -> poolMeters(registry, p));
+      }
     }
+  }
+
+  /**
+   * Whether a pool gets meters: it was given and not removed, and it is not a closed pool whose name an open
+   * pool given since has taken over (the two would share meters).
+   */
+  @SuppressWarnings("ReferenceEquality") // pools are told apart by identity, as the meter maps do
+  private boolean metered(Mempool pool) {
+    if (!containsIdentity(pools, pool)) {
+      return false;
+    }
+    if (!pool.isClosed()) {
+      return true;
+    }
+    for (Mempool other : pools) {
+      if (other != pool && !other.isClosed() && other.name().equals(pool.name())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @SuppressWarnings("ReferenceEquality") // caches and pools are told apart by identity, as the meter maps do
