@@ -635,7 +635,8 @@ public final class Mempool implements ObjectAllocator {
    * Allocates {@code n} objects into {@code dst[0..n)}, all or nothing, never failing: from the backing
    * allocator without waiting and the reserve if possible at once, otherwise by waiting, holding nothing,
    * until they can all be had ({@code mempool_alloc_bulk}). If the backing allocator throws, every object
-   * taken is given back before the exception propagates.
+   * taken is given back before the exception propagates; should its {@code free} refuse one of them too, the
+   * pool keeps that object and returns it at its next give-back or at {@link #close()}, so none is lost.
    *
    * @param dst where the handles go
    * @param n how many, {@code 0 <= n <= min(dst.length, minNr() - headroom)}

@@ -35,9 +35,12 @@ import org.jspecify.annotations.Nullable;
  *       A queued reservation never makes other code wait for an object that is there for longer than one
  *       claim window at a time, so adding a reservation cannot deadlock correct code elsewhere.
  *   <li>{@link #take} never blocks and never fails within the reserved count.
- *   <li>Nothing is lost when a backing allocator throws: an acquisition that meets an exception gives back
- *       what it took before it throws, and objects a backing allocator refuses to take back stay in the
- *       reservation until its next acquisition or {@link #close()} returns them (see {@link #close()}).
+ *   <li>Nothing is lost when a backing allocator throws: an acquisition that cannot complete, or meets an
+ *       exception, gives every pool back what it took before it returns or throws. If a backing allocator's
+ *       {@code free} throws there too, the acquisition throws that exception (or carries it as suppressed
+ *       under the one it was already throwing), every other object is still returned, and the pool keeps the
+ *       refused ones: it returns them at its next give-back (any reservation's or bulk allocation's) or at its
+ *       {@link Mempool#close() close()}.
  * </ul>
  *
  * <h2>Not guaranteed</h2>
@@ -416,26 +419,18 @@ public final class Reservation implements AutoCloseable {
 
   /**
    * Returns every object not taken to its pool (refilling reserves first, waking waiters). Idempotent: a
-   * reservation that is not held is left as it is, except for leftovers (below). Allocates nothing.
+   * reservation that is not held is left as it is. Allocates nothing.
    *
    * <p>If a backing allocator's {@code free} throws for an object that its full reserve does not keep, every
    * other object is still returned, the refused ones stay in the reservation, which stays held, and the first
    * exception propagates: a later {@code close()} returns exactly the rest.
    *
-   * <p>Leftovers: an acquisition that cannot complete, or meets an exception, gives back what it took before
-   * it returns or throws. If a backing allocator's {@code free} throws there too, the refused objects stay in
-   * the reservation, which is not held, and the acquisition throws that exception (or carries it as
-   * suppressed under the one it was already throwing). The next acquisition of this reservation, or this
-   * method, returns them first (and throws again, keeping them, if they are refused again): they are never
-   * lost, and never handed out.
-   *
    * @throws RuntimeException the first exception of a backing allocator's {@code free}; the reservation is
-   *     then still held, or, if it was not held, still keeps the leftovers refused again
+   *     then still held
    */
   @Override
   public void close() {
     if (!ticket.isHeld()) {
-      ticket.returnLeftovers();
       return;
     }
     ticket.release();

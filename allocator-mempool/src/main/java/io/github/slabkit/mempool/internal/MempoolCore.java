@@ -46,6 +46,14 @@ public final class MempoolCore {
 
   /** Guards the wait statistics. */
   private final Object waitStats = new Object();
+  // Strays: objects a give-back of untaken objects (a reservation or bulk allocation that could not
+  // complete) could not return because the backing allocator's free threw. They belong to no caller, so the
+  // pool keeps them and tries again at its next give-back and at close. Guarded by strayLock; anyStrays is
+  // read without it, so that a give-back with none pays one volatile read.
+  private final Object strayLock = new Object();
+  private long[] strays = new long[0];
+  private int strayCount;
+  private volatile boolean anyStrays;
 
   private long waits;
   private long totalWaitNanos;
@@ -600,7 +608,8 @@ public final class MempoolCore {
   /**
    * Returns objects, {@code hs[from..to)}: the reserve first, the rest to the backing allocator. A slot is
    * zeroed once its object is placed; zero slots are skipped, so a retry after an exception returns exactly
-   * what is left. After close everything goes to the backing allocator.
+   * what is left. After close everything goes to the backing allocator. The pool's strays ({@link
+   * #keepStrays}) are tried first.
    *
    * @param hs the handles
    * @param from first
@@ -614,6 +623,7 @@ public final class MempoolCore {
     if (from >= to) {
       return false;
     }
+    boolean strayWake = anyStrays && retryStrays();
     if (poison) {
       for (int k = from; k < to; k++) {
         if (hs[k] != ObjectAllocator.NO_HANDLE) {
@@ -650,12 +660,72 @@ public final class MempoolCore {
       counters.addFrees(counters.mine(), placed);
     }
     if (first != null) {
-      if (wake) {
+      if (wake || strayWake) {
         queue.grantWaiters();
       }
       throw first;
     }
-    return wake;
+    return wake || strayWake;
+  }
+
+  /**
+   * Keeps the objects left in {@code hs[from..to)} (non-zero slots) as strays and empties those slots: the
+   * objects a {@link #giveBack} could not return because the backing allocator's {@code free} threw, when no
+   * caller keeps them (a reservation or bulk allocation that was not granted). The pool returns them at its
+   * next give-back or at {@link #close()}.
+   *
+   * @param hs the slots
+   * @param from first
+   * @param to end, exclusive
+   */
+  public void keepStrays(long[] hs, int from, int to) {
+    synchronized (strayLock) {
+      for (int i = from; i < to; i++) {
+        long h = hs[i];
+        if (h != ObjectAllocator.NO_HANDLE) {
+          if (strayCount == strays.length) {
+            strays = Arrays.copyOf(strays, Math.max(4, 2 * strayCount));
+          }
+          strays[strayCount++] = h;
+          hs[i] = ObjectAllocator.NO_HANDLE;
+          anyStrays = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * Returns the strays as any give-back does (the reserve first); those refused again stay strays. Their
+   * first refusal was reported to the caller whose give-back met it, so a second one is not reported again.
+   *
+   * @return whether the reserve grew while tickets wait (the caller's give-back reports it to its caller)
+   */
+  private boolean retryStrays() {
+    long[] batch;
+    int n;
+    synchronized (strayLock) {
+      batch = Arrays.copyOf(strays, strayCount);
+      n = strayCount;
+      strayCount = 0;
+      anyStrays = false;
+    }
+    try {
+      return giveBack(batch, 0, n, false);
+    } catch (RuntimeException again) {
+      keepStrays(batch, 0, n); // giveBack granted waiters before it threw, if the reserve grew
+      return false;
+    }
+  }
+
+  /**
+   * Returns how many strays the pool keeps (see {@link #keepStrays}). For tests and statistics.
+   *
+   * @return the count
+   */
+  public int strays() {
+    synchronized (strayLock) {
+      return strayCount;
+    }
   }
 
   void recordWait(long nanos) {
@@ -782,6 +852,13 @@ public final class MempoolCore {
       closed = true;
       rest = reserve.close();
     }
+    synchronized (strayLock) {
+      int n = rest.length;
+      rest = Arrays.copyOf(rest, n + strayCount);
+      System.arraycopy(strays, 0, rest, n, strayCount);
+      strayCount = 0;
+      anyStrays = false;
+    }
     HoldAndWaitCheck.poolClosed(this);
     RuntimeException first = null;
     for (long h : rest) {
@@ -796,7 +873,7 @@ public final class MempoolCore {
     if (first != null) {
       throw new IllegalStateException(
           name + ": closed, but the backing allocator '" + backing.name() + "' refused objects of the reserve"
-              + " (" + first.getMessage() + "); they are lost to it",
+              + " or strays (" + first.getMessage() + "); they are lost to it",
           first);
     }
     long live = liveObjects();

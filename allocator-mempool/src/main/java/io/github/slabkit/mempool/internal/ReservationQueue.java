@@ -156,11 +156,6 @@ public final class ReservationQueue {
     try {
       long retryAt = start; // the first round retries the backing allocators with reclaim at once
       while (!t.isHeld()) {
-        if (t.hasLeftovers()) {
-          synchronized (lock) {
-            t.returnLeftovers(); // under the lock, so no grant writes the slots meanwhile; throws if refused
-          }
-        }
         if (Thread.interrupted()) {
           if (interruptible) {
             if (cancel(t)) {

@@ -20,11 +20,11 @@ import org.jspecify.annotations.Nullable;
  * <p>Exception safety: every path that takes objects and then meets an exception (a backing allocator that
  * throws, a pool closed under it) gives back what it took before the exception leaves, so a ticket is either
  * held with all its objects or holds none. A {@link #release()} that meets an exception keeps the handles it
- * could not return (and only those) and stays held, so retrying it returns exactly the rest. A give-back of
- * a ticket that is not held (an acquisition that could not complete, or met an exception) whose backing
- * allocator's {@code free} throws keeps the refused objects as leftovers in their slots: no grant fills those
- * slots, and {@link #returnLeftovers()} returns them before the next acquisition takes anything (the owner
- * calls it first thing, and so does the release of an idle reservation), so nothing is overwritten and lost.
+ * could not return (and only those) and stays held, so retrying it returns exactly the rest. The give-back
+ * of a ticket that is not held (an acquisition that could not complete, or met an exception) returns every
+ * pool's objects even when one backing allocator's {@code free} throws; the objects it refused become the
+ * pool's strays ({@link MempoolCore#keepStrays}), which the pool returns at its next give-back or close, so
+ * the ticket's slots are empty again whatever happened and nothing is overwritten and lost.
  */
 public final class Ticket {
   static final int IDLE = 0;
@@ -55,10 +55,6 @@ public final class Ticket {
   long claims;
 
   private int state;
-  // Whether some slot of handles or spare still holds an object that a give-back of the ticket, while not
-  // held, could not return (see the class comment). Set by the owner, or by a grant under the queue lock
-  // (tryGrantLocked); cleared by the owner once they are placed. Volatile: each reads the other's.
-  private volatile boolean leftovers;
 
   // Statistics, written by the owner.
   private long acquisitions;
@@ -156,7 +152,6 @@ public final class Ticket {
    */
   public boolean tryFast() {
     checkOpen("acquire");
-    returnLeftovers();
     int i = 0;
     int got = 0;
     try {
@@ -181,7 +176,7 @@ public final class Ticket {
       try {
         rollback(i, 0);
       } catch (RuntimeException r) {
-        e.addSuppressed(r); // the refused objects are leftovers now; the first failure is the one reported
+        e.addSuppressed(r); // the refused objects are the pool's strays; the first failure is the one reported
       }
       throw e;
     }
@@ -201,7 +196,8 @@ public final class Ticket {
   /**
    * Gives back {@code slots} of pools {@code 0..failed} (all of each before {@code failed}, the first
    * {@code gotInFailed} of it) while the ticket is not held. Every pool gets its objects back even if an
-   * earlier pool's backing allocator throws; the refused objects stay in their slots as leftovers.
+   * earlier pool's backing allocator throws; the objects a backing allocator refused become its pool's strays,
+   * so every slot is empty afterwards.
    *
    * @throws RuntimeException the first exception of a backing allocator's {@code free}, after every other
    *     object was placed
@@ -214,11 +210,13 @@ public final class Ticket {
       try {
         wake |= pools[j].giveBack(slots, offsets[j], to, false);
       } catch (RuntimeException e) {
-        first = firstOf(first, e);
+        pools[j].keepStrays(slots, offsets[j], to);
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
       }
-    }
-    if (first != null) {
-      leftovers = true;
     }
     if (wake) {
       queue.grantWaiters();
@@ -226,63 +224,6 @@ public final class Ticket {
     if (first != null) {
       throw first;
     }
-  }
-
-  private static RuntimeException firstOf(@Nullable RuntimeException first, RuntimeException e) {
-    if (first == null) {
-      return e;
-    }
-    first.addSuppressed(e);
-    return first;
-  }
-
-  /**
-   * Returns the objects that earlier give-backs of the ticket, while it was not held, could not return
-   * (their backing allocator's {@code free} threw): reserves first, as any give-back. A no-op without
-   * leftovers. Called by the owner while the ticket is idle, or while it is queued with the queue lock held
-   * (no grant writes the slots then).
-   *
-   * @throws RuntimeException the first exception of a backing allocator's {@code free}; the objects it
-   *     refused are still leftovers, and the next call tries them again
-   */
-  public void returnLeftovers() {
-    if (!leftovers) {
-      return;
-    }
-    boolean wake = false;
-    RuntimeException first = null;
-    for (int i = 0; i < pools.length; i++) {
-      int from = offsets[i];
-      int to = from + counts[i];
-      try {
-        wake |= pools[i].giveBack(handles, from, to, false);
-      } catch (RuntimeException e) {
-        first = firstOf(first, e);
-      }
-      try {
-        wake |= pools[i].giveBack(spare, from, to, false);
-      } catch (RuntimeException e) {
-        first = firstOf(first, e);
-      }
-    }
-    if (first == null) {
-      leftovers = false;
-    }
-    if (wake) {
-      queue.grantWaiters();
-    }
-    if (first != null) {
-      throw first;
-    }
-  }
-
-  /**
-   * Returns whether the ticket keeps leftovers: objects a give-back could not return.
-   *
-   * @return whether {@link #returnLeftovers()} has objects to return
-   */
-  public boolean hasLeftovers() {
-    return leftovers;
   }
 
   /**
@@ -307,7 +248,7 @@ public final class Ticket {
       try {
         giveBackSpare(i, 0);
       } catch (RuntimeException r) {
-        e.addSuppressed(r); // the refused objects are leftovers now; the first failure is the one reported
+        e.addSuppressed(r); // the refused objects are the pool's strays; the first failure is the one reported
       }
       throw e;
     }
@@ -337,9 +278,6 @@ public final class Ticket {
    * @return whether the ticket now has its handles
    */
   boolean tryGrantLocked() {
-    if (leftovers) {
-      return false; // the owner returns them first (under the queue lock); a grant would overwrite them
-    }
     for (int i = 0; i < pools.length; i++) {
       if (!pools[i].reserve().mayTake(counts[i], reclaiming, this)) {
         return false;
@@ -352,13 +290,9 @@ public final class Ticket {
           try {
             pools[j].giveBack(handles, offsets[j], offsets[j] + counts[j], false);
           } catch (RuntimeException e) {
-            // Not this thread's to report (it may be any pool's free granting waiters): the objects stay as
-            // leftovers, which the owner returns in its wait loop and whose failure it reports then.
-            leftovers = true;
-            Thread w = waiter;
-            if (w != null) {
-              java.util.concurrent.locks.LockSupport.unpark(w); // so that it returns them now
-            }
+            // Not this thread's to report (it may be any pool's free granting waiters), and the slots must be
+            // empty for the next grant: the refused objects become the pool's strays.
+            pools[j].keepStrays(handles, offsets[j], offsets[j] + counts[j]);
           }
         }
         return false;

@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Reservation's "nothing is lost when a backing allocator throws" for the give-back of a reservation that is
- * not held: an acquisition that cannot complete gives back what it took, and when the backing allocator's
- * free refuses some of it, the refused objects stay in the reservation as leftovers that its next
- * acquisition or {@link Reservation#close()} returns. Before, the next acquisition overwrote them: 4 objects
- * of the backing allocator were lost per failed attempt (found by an outside-style probe).
+ * not held: an acquisition that cannot complete gives back what it took, and when a backing allocator's free
+ * refuses some of it, every other object is still returned and the pool keeps the refused ones (strays) until
+ * its next give-back or close. Before, they stayed in the reservation's slots, which the next acquisition
+ * overwrote: 4 objects of the backing allocator lost per failed attempt (found by an outside-style probe);
+ * and the waiter's retry stopped at the first refusal, so later pools' objects were not returned either.
  */
-class ReservationLeftoversTest {
+class ReservationRefusedGiveBackTest {
   private static Mempool pool(FaultyAllocator a, ReservationDomain d, int minNr) {
     return Mempool.builder(a.name(), a).minNr(minNr).domain(d).build();
   }
@@ -37,8 +38,8 @@ class ReservationLeftoversTest {
   }
 
   @Test
-  void aFailedFastPathWhoseGiveBackIsRefusedKeepsTheObjectsUntilTheyCanBeReturned() {
-    ReservationDomain d = ReservationDomain.create("leftovers-fast");
+  void aFailedFastPathWhoseGiveBackIsRefusedLosesNothing() {
+    ReservationDomain d = ReservationDomain.create("refused-fast");
     FaultyAllocator fa = new FaultyAllocator("la", 100);
     FaultyAllocator fb = new FaultyAllocator("lb", 4);
     Mempool a = pool(fa, d, 4);
@@ -51,14 +52,15 @@ class ReservationLeftoversTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, r::tryReacquire);
     assertEquals("injected", e.getMessage(), "the backing allocator's exception reaches the caller");
     assertFalse(r.isHeld());
-    assertEquals(8, fa.live(), "a's reserve and the 4 refused objects, which the reservation keeps");
-    assertEquals(0, a.mempoolStatistics().liveObjects(), "leftovers are not handed out");
+    assertEquals(8, fa.live(), "a's reserve and the 4 refused objects, which the pool keeps");
+    assertEquals(0, a.mempoolStatistics().liveObjects(), "strays are not handed out");
+    r.close(); // not held: nothing to do
 
-    // refused again: close() throws and still keeps them
-    assertThrows(IllegalStateException.class, r::close);
-    assertEquals(8, fa.live());
+    // refused again: the strays stay, and this attempt's 4 join them (its exception is reported)
+    assertThrows(IllegalStateException.class, r::tryReacquire);
+    assertEquals(4 + 4 + 4, fa.live(), "the reserve, the first attempt's 4 strays and this attempt's 4");
 
-    // the next acquisition returns them first, then fails as before (b is still short), holding nothing
+    // the next give-back of pool a returns them first; this attempt fails as before (b is still short)
     fa.heal();
     assertFalse(r.tryReacquire());
     assertFalse(r.isHeld());
@@ -78,8 +80,8 @@ class ReservationLeftoversTest {
   }
 
   @Test
-  void closeOfAnIdleReservationReturnsItsLeftovers() {
-    ReservationDomain d = ReservationDomain.create("leftovers-close");
+  void anotherReservationsGiveBackOrThePoolsCloseReturnsTheStrays() {
+    ReservationDomain d = ReservationDomain.create("strays-close");
     FaultyAllocator fa = new FaultyAllocator("ca", 100);
     FaultyAllocator fb = new FaultyAllocator("cb", 4);
     Mempool a = pool(fa, d, 4);
@@ -88,19 +90,25 @@ class ReservationLeftoversTest {
     Reservation r = Reservation.of(a, 3).and(b, 1).build();
     fa.throwOnFreeAfter(0);
     assertThrows(IllegalStateException.class, r::tryReacquire);
-    assertEquals(7, fa.live());
+    assertEquals(4 + 3, fa.live());
     fa.heal();
-    r.close();
-    assertFalse(r.isHeld());
+    // another reservation over a: its give-back (b is short) returns the strays first
+    Reservation other = Reservation.of(a, 1).and(b, 1).build();
+    assertFalse(other.tryReacquire());
     assertConserved(a, fa);
-    r.close(); // idempotent
-    assertConserved(a, fa);
+
+    // again, and this time nothing gives back to a before it closes: close() returns them
+    fa.throwOnFreeAfter(0);
+    assertThrows(IllegalStateException.class, r::tryReacquire);
+    assertEquals(4 + 3, fa.live());
+    fa.heal();
     for (long h : held) {
       b.free(h);
     }
     a.close();
     b.close();
-    assertEquals(0, fa.live());
+    assertEquals(0, fa.live(), "the pool's close returned its reserve and its strays");
+    assertEquals(0, fb.live());
   }
 
   /**
@@ -110,7 +118,7 @@ class ReservationLeftoversTest {
    */
   @Test
   void aRefusedGiveBackOfTheWaitersDirectRetryLosesNothing() {
-    ReservationDomain d = ReservationDomain.create("leftovers-direct");
+    ReservationDomain d = ReservationDomain.create("refused-direct");
     FaultyAllocator fa = new FaultyAllocator("da", 100);
     FaultyAllocator fc = new FaultyAllocator("dc", 100);
     FaultyAllocator fb = new FaultyAllocator("db", 4);
@@ -132,9 +140,10 @@ class ReservationLeftoversTest {
     for (long h : held) {
       b.free(h);
     }
-    r.reacquire(); // returns the leftovers first, then is granted
+    r.reacquire(); // nothing to give back: a's stray stays
     assertTrue(r.isHeld());
-    r.close();
+    assertEquals(4 + 1 + 2, fa.live());
+    r.close(); // its give-back returns the stray first
     assertConserved(a, fa);
     assertConserved(b, fb);
     assertConserved(c, fc);
