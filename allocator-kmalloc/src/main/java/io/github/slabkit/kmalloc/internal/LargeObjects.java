@@ -115,8 +115,7 @@ public final class LargeObjects {
     try {
       arena = Arena.ofShared();
     } catch (RuntimeException | Error e) {
-      budget.credit(bytes);
-      countFailure();
+      refund(bytes);
       throw e;
     }
     MemorySegment segment;
@@ -129,8 +128,7 @@ public final class LargeObjects {
       // lack of memory like the budget's: 0 for a try, AllocationFailedException for a blocking call; never
       // an Error for the caller to catch.
       arena.close();
-      budget.credit(bytes);
-      countFailure();
+      refund(bytes);
       if (!failLoudly) {
         return 0;
       }
@@ -147,8 +145,7 @@ public final class LargeObjects {
       throw f;
     } catch (RuntimeException | Error e) {
       arena.close();
-      budget.credit(bytes);
-      countFailure();
+      refund(bytes);
       throw e;
     }
     lock.lock();
@@ -168,6 +165,12 @@ public final class LargeObjects {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Undoes the charge of an allocation that failed after it was charged, and counts the failure. */
+  private void refund(long bytes) {
+    budget.credit(bytes);
+    countFailure();
   }
 
   private void countFailure() {

@@ -717,17 +717,6 @@ public final class MempoolCore {
     }
   }
 
-  /**
-   * Returns how many strays the pool keeps (see {@link #keepStrays}). For tests and statistics.
-   *
-   * @return the count
-   */
-  public int strays() {
-    synchronized (strayLock) {
-      return strayCount;
-    }
-  }
-
   void recordWait(long nanos) {
     MempoolEvents.poolWait(name, nanos);
     synchronized (waitStats) {

@@ -163,7 +163,7 @@ public final class Ticket {
         got = p.fillFromBacking(handles, off, n, false);
         if (got < n) {
           if (!p.reserve().takeExactly(handles, off + got, n - got, reclaiming, null)) {
-            rollback(i, got);
+            giveBackUnheld(handles, i, got);
             return false;
           }
           Reserve.publishTaken();
@@ -174,7 +174,7 @@ public final class Ticket {
     } catch (RuntimeException | Error e) {
       // fillFromBacking gave back its own partial fill before throwing
       try {
-        rollback(i, 0);
+        giveBackUnheld(handles, i, 0);
       } catch (RuntimeException r) {
         e.addSuppressed(r); // the refused objects are the pool's strays; the first failure is the one reported
       }
@@ -187,10 +187,6 @@ public final class Ticket {
     acquisitions++;
     setState(HELD);
     return true;
-  }
-
-  private void rollback(int failed, int gotInFailed) {
-    giveBackUnheld(handles, failed, gotInFailed);
   }
 
   /**
@@ -246,14 +242,14 @@ public final class Ticket {
       }
     } catch (RuntimeException | Error e) {
       try {
-        giveBackSpare(i, 0);
+        giveBackUnheld(spare, i, 0);
       } catch (RuntimeException r) {
         e.addSuppressed(r); // the refused objects are the pool's strays; the first failure is the one reported
       }
       throw e;
     }
     if (i < pools.length) {
-      giveBackSpare(i, got);
+      giveBackUnheld(spare, i, got);
       return false;
     }
     if (q.completeDirectly(this, spare)) {
@@ -263,12 +259,8 @@ public final class Ticket {
       java.util.Arrays.fill(spare, ObjectAllocator.NO_HANDLE);
       return true;
     }
-    giveBackSpare(pools.length - 1, counts[pools.length - 1]); // granted from the reserves meanwhile
+    giveBackUnheld(spare, pools.length - 1, counts[pools.length - 1]); // granted from the reserves meanwhile
     return isHeld();
-  }
-
-  private void giveBackSpare(int failed, int gotInFailed) {
-    giveBackUnheld(spare, failed, gotInFailed);
   }
 
   /**
