@@ -1,5 +1,7 @@
 package io.github.slabkit.mempool;
 
+import static io.github.slabkit.mempool.ReservationFixtures.assertConserved;
+import static io.github.slabkit.mempool.ReservationFixtures.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -23,20 +25,9 @@ import org.junit.jupiter.api.Test;
  * Scenarios of an outside-style adversary round (through the public API only) on reservations across several
  * pools: backing allocators that throw midway, pools closed under held and idle reservations, interrupts of
  * the all-or-nothing wait, demands beyond a reserve; conservation after each. The round's defect (a refused
- * give-back losing objects) has its own test, {@link ReservationLeftoversTest}.
+ * give-back losing objects) has its own test, {@link ReservationRefusedGiveBackTest}.
  */
 class ReservationOutsideProbeTest {
-  private static Mempool pool(FaultyAllocator a, ReservationDomain d, int minNr) {
-    return Mempool.builder(a.name(), a).minNr(minNr).domain(d).build();
-  }
-
-  private static void assertConserved(Mempool p, FaultyAllocator a) {
-    MempoolStatistics s = p.mempoolStatistics();
-    assertEquals(0, s.liveObjects(), "live objects of " + s);
-    assertEquals(p.minNr(), p.reserveLevel(), "reserve of " + s);
-    assertEquals(p.minNr(), a.live(), "backing live (only the reserve) of " + p.name());
-  }
-
   /** A backing allocator that throws while a three-pool reservation fills: nothing is kept, then it works. */
   @Test
   void aBackingAllocatorThatThrowsMidwayLosesNothing() {

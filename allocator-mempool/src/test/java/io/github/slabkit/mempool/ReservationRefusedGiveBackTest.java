@@ -1,11 +1,13 @@
 package io.github.slabkit.mempool;
 
+import static io.github.slabkit.mempool.ReservationFixtures.assertConserved;
+import static io.github.slabkit.mempool.ReservationFixtures.drain;
+import static io.github.slabkit.mempool.ReservationFixtures.pool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,25 +20,6 @@ import org.junit.jupiter.api.Test;
  * and the waiter's retry stopped at the first refusal, so later pools' objects were not returned either.
  */
 class ReservationRefusedGiveBackTest {
-  private static Mempool pool(FaultyAllocator a, ReservationDomain d, int minNr) {
-    return Mempool.builder(a.name(), a).minNr(minNr).domain(d).build();
-  }
-
-  /** Takes everything pool {@code p} has (its backing's capacity is its reserve), so a demand on it waits. */
-  private static List<Long> drain(Mempool p) {
-    List<Long> held = new ArrayList<>();
-    for (long h; (h = p.tryAllocate()) != 0; ) {
-      held.add(h);
-    }
-    return held;
-  }
-
-  private static void assertConserved(Mempool p, FaultyAllocator backing) {
-    assertEquals(0, p.mempoolStatistics().liveObjects(), "live objects of " + p.name());
-    assertEquals(p.minNr(), p.reserveLevel(), "reserve of " + p.name());
-    assertEquals(p.minNr(), backing.live(), "objects of " + p.name() + "'s backing other than its reserve");
-  }
-
   @Test
   void aFailedFastPathWhoseGiveBackIsRefusedLosesNothing() {
     ReservationDomain d = ReservationDomain.create("refused-fast");
