@@ -117,6 +117,14 @@ TABLES = [
     ] + [
         (f"SlabLocal allocate/free, leakSampling {n}", f"LeakSamplingBenchmark.slabLocalAllocateFree{{leakSampling={n}}}")
         for n in ("0", "1024", "16384")
+    ] + [
+        (f"SlabCache allocate x64, free x64 (per pair), leakSampling {n}",
+         f"LeakSamplingBenchmark.slabBatchAllocateFree{{leakSampling={n}}}")
+        for n in ("0", "1024", "16384")
+    ] + [
+        (f"SlabLocal allocate x64, free x64 (per pair), leakSampling {n}",
+         f"LeakSamplingBenchmark.slabLocalBatchAllocateFree{{leakSampling={n}}}")
+        for n in ("0", "1024", "16384")
     ], [("sampling off", "LeakSamplingBenchmark.slabAllocateFree{leakSampling=0}"),
         ("slab pair (AllocPair)", f"{P}.slabAllocateFree")]),
     Table("starvation-bound", [

@@ -294,6 +294,11 @@ TARGETS = [
           "LeakSamplingBenchmark.slabAllocateFree{leakSampling=16384}", "LeakSamplingBenchmark.slabAllocateFree{leakSampling=0}", 1),
     added(15, "leak sampling, context pair: ≤ 1 ns added",
           "LeakSamplingBenchmark.slabLocalAllocateFree{leakSampling=16384}", "LeakSamplingBenchmark.slabLocalAllocateFree{leakSampling=0}", 1),
+    report(15, "leak sampling, 64-batch shape (per pair, no alloc/free fusion): sampling off, then 1 in 16,384",
+           ["LeakSamplingBenchmark.slabBatchAllocateFree{leakSampling=0}",
+            "LeakSamplingBenchmark.slabBatchAllocateFree{leakSampling=16384}",
+            "LeakSamplingBenchmark.slabLocalBatchAllocateFree{leakSampling=0}",
+            "LeakSamplingBenchmark.slabLocalBatchAllocateFree{leakSampling=16384}"]),
 ]
 
 
