@@ -29,6 +29,10 @@ import org.jspecify.annotations.Nullable;
  *       bits to whole states, never allocate and never wait for memory. {@link #clear}, {@link #unlock},
  *       {@link #convert} and {@link #lockForReclaim} allocate with the mempool's reclaiming priority, so
  *       the operations that give memory back progress after ordinary ones have drained the pool.
+ *   <li><b>Nothing lost when the pool throws.</b> If the state pool's allocation throws, the operation
+ *       stops at a consistent point holding nothing (a lock undoes its prefix) and rethrows. If its {@code
+ *       free} throws, the operation does not fail for it and does not stop half-way: the tree keeps the
+ *       state and offers it again at every later operation; {@link #close()} reports those still refused.
  *   <li><b>No hold-and-wait.</b> No operation waits for memory or for a range lock while it holds part of
  *       a range or a state it allocated: {@link #lock} undoes the prefix it locked before it waits, then
  *       retries the whole range. The wait-for argument is in the {@link io.github.slabkit.extent package
@@ -806,14 +810,20 @@ public final class ExtentTree implements AutoCloseable {
    * throws {@code AllocatorClosedException}; it does not hang, and an optimistic query does not read freed
    * memory into its answer.
    *
-   * @throws IllegalStateException naming the locked ranges and the waiters; the tree is then unchanged
+   * <p>If the state pool refused to take states back during the tree's life (its {@code free} threw), the
+   * tree kept them and offered them again at every later operation (operations do not fail for it); close
+   * offers them once more, still closes, and then throws for those still refused.
+   *
+   * @throws IllegalStateException naming the locked ranges and the waiters; the tree is then unchanged. Or,
+   *     after closing, naming how many states the pool refused to take back (the first refusal as cause),
+   *     or a pool the tree created that failed to close
    */
   @Override
   public void close() {
     if (!TreeStats.closeStates(core, DESCRIBE_MAX)) {
       return;
     }
-    RuntimeException failure = null;
+    RuntimeException failure = TreeStats.unreturnedStates(core);
     for (AutoCloseable c : owned) {
       try {
         c.close();

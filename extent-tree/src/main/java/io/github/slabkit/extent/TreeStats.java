@@ -1,5 +1,7 @@
 package io.github.slabkit.extent;
 
+import org.jspecify.annotations.Nullable;
+
 /** Counters, structural checks and the release of the states of one tree, each under the tree lock. */
 final class TreeStats {
   private TreeStats() {}
@@ -77,6 +79,20 @@ final class TreeStats {
       core.closed = true;
       core.states.freeAll();
       return true;
+    } finally {
+      core.lock.unlock();
+    }
+  }
+
+  /**
+   * After {@link #closeStates}: offers the states the pool refused during the tree's life once more.
+   *
+   * @return the failure naming those it still refuses, or null
+   */
+  static @Nullable IllegalStateException unreturnedStates(TreeCore core) {
+    core.lock.lock();
+    try {
+      return core.alloc.releaseStrays(core.name);
     } finally {
       core.lock.unlock();
     }

@@ -1279,7 +1279,7 @@ public final class NodeTree extends NodeTreePad1 implements StateStore {
     }
     lay.setCount(n, 0);
     lay.forget();
-    alloc.pool().free(n);
+    alloc.release(n);
   }
 
   // VarHandle mechanics

@@ -38,6 +38,13 @@ import org.jspecify.annotations.Nullable;
  *       lock) set {@link Prealloc#reclaiming()} and allocate with the mempool's reclaiming priority.
  * </ul>
  *
+ * <h2>A pool that refuses a state back</h2>
+ * If the pool's {@code free} throws (a misbehaving allocator, or a pool closed under the tree), the state is
+ * not lost and the operation does not stop half-way: the state becomes one of the tree's <em>strays</em>,
+ * which every later give-back offers to the pool again, and {@link #releaseStrays} at close reports those
+ * still refused. A set or clear never fails for lack of memory, nor for a pool that will not take memory
+ * back.
+ *
  * <h2>Threading</h2>
  * Every method except the construction is called with the tree lock held; {@link #await} releases it
  * while it waits. Fields are plain: the tree lock orders them.
@@ -59,6 +66,11 @@ public final class StateAllocator {
   private int memoryWaiters;
   private long memoryWaits;
   private long poolAllocations;
+  /** States the pool refused to take back, offered again at every give-back (see the class comment). */
+  private long[] strays = new long[STASH];
+  private int strayCount;
+  private long refusedFrees;
+  private @Nullable RuntimeException firstRefusal;
 
   /**
    * Creates the allocator of one tree.
@@ -222,8 +234,77 @@ public final class StateAllocator {
     if (stashCount < STASH && memoryWaiters == 0) {
       stash[stashCount++] = h;
     } else {
-      pool.free(h);
+      release(h);
     }
+  }
+
+  /**
+   * Gives a state to the pool. Never throws: a state the pool refuses (its {@code free} throws) is kept as a
+   * stray, offered again at the next give-back and at close. Callers free in the middle of a change of the
+   * tree, where an exception would leave it half-changed.
+   *
+   * @param h the state, no longer part of the tree
+   */
+  public void release(long h) {
+    try {
+      pool.free(h);
+    } catch (RuntimeException e) {
+      if (strayCount == strays.length) {
+        strays = Arrays.copyOf(strays, 2 * strays.length);
+      }
+      strays[strayCount++] = h;
+      refusedFrees++;
+      if (firstRefusal == null) {
+        firstRefusal = e;
+      }
+    }
+  }
+
+  /** Offers the strays to the pool again; those it still refuses stay. */
+  private void retryStrays() {
+    int n = strayCount;
+    strayCount = 0;
+    for (int i = 0; i < n; i++) {
+      long h = strays[i];
+      strays[i] = 0;
+      try {
+        pool.free(h);
+      } catch (RuntimeException e) {
+        strays[strayCount++] = h; // strayCount <= i: no slot not yet read is overwritten
+      }
+    }
+  }
+
+  /**
+   * At close, after every state went to the pool: offers the strays once more and reports those the pool
+   * still refuses.
+   *
+   * @param treeName the tree's name, for the message
+   * @return an exception naming how many states the pool would not take back, with its first refusal as
+   *     the cause, or null if there are none
+   */
+  public @Nullable IllegalStateException releaseStrays(String treeName) {
+    retryStrays();
+    if (strayCount == 0) {
+      return null;
+    }
+    IllegalStateException e = new IllegalStateException(treeName + ": the state pool refused to take back "
+        + strayCount + " extent state(s) at close (" + refusedFrees + " refusal(s) in all, each retried at every"
+        + " later operation); they stay allocated in the pool. The first refusal is the cause: fix the pool's"
+        + " free, or close the pool, which releases them");
+    if (firstRefusal != null) {
+      e.initCause(firstRefusal);
+    }
+    return e;
+  }
+
+  /**
+   * Returns how many states the pool refused and the tree still keeps.
+   *
+   * @return the number of strays
+   */
+  public int strays() {
+    return strayCount;
   }
 
   /**
@@ -238,15 +319,19 @@ public final class StateAllocator {
       disown(h);
       free(h);
     }
+    if (strayCount > 0) {
+      retryStrays();
+    }
   }
 
-  /** Returns every spare state to the pool (close). */
+  /** Returns every spare state to the pool (close); one the pool refuses becomes a stray. */
   public void freeStash() {
-    if (stashCount > 0) {
-      int n = stashCount;
-      stashCount = 0;
-      pool.freeBulk(stash, n);
-      Arrays.fill(stash, 0, n, 0L);
+    int n = stashCount;
+    stashCount = 0;
+    for (int i = 0; i < n; i++) {
+      long h = stash[i];
+      stash[i] = 0;
+      release(h);
     }
   }
 

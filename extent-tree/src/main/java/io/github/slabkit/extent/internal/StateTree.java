@@ -466,7 +466,6 @@ public final class StateTree extends StateQueries implements StateStore {
   @Override
   public void freeAll() {
     alloc.freeStash();
-    ObjectAllocator pool = alloc.pool();
     long h = root;
     while (h != 0) {
       long l = left(h);
@@ -482,7 +481,7 @@ public final class StateTree extends StateQueries implements StateStore {
         continue;
       }
       long p = parent(h);
-      pool.free(h);
+      alloc.release(h);
       removals++;
       h = p;
     }
