@@ -125,6 +125,10 @@ TABLES = [
         (f"SlabLocal allocate x64, free x64 (per pair), leakSampling {n}",
          f"LeakSamplingBenchmark.slabLocalBatchAllocateFree{{leakSampling={n}}}")
         for n in ("0", "1024", "16384")
+    ] + [
+        (f"SlabCache allocate x256, free x256 (per pair; the depot's slow path runs), leakSampling {n}",
+         f"LeakSamplingBenchmark.slabLargeBatchAllocateFree{{leakSampling={n}}}")
+        for n in ("0", "1024", "16384")
     ], [("sampling off", "LeakSamplingBenchmark.slabAllocateFree{leakSampling=0}"),
         ("slab pair (AllocPair)", f"{P}.slabAllocateFree")]),
     Table("starvation-bound", [

@@ -299,6 +299,9 @@ TARGETS = [
             "LeakSamplingBenchmark.slabBatchAllocateFree{leakSampling=16384}",
             "LeakSamplingBenchmark.slabLocalBatchAllocateFree{leakSampling=0}",
             "LeakSamplingBenchmark.slabLocalBatchAllocateFree{leakSampling=16384}"]),
+    report(15, "leak sampling, 256-batch shape (per pair; the depot's slow path runs): sampling off, then 1 in 16,384",
+           ["LeakSamplingBenchmark.slabLargeBatchAllocateFree{leakSampling=0}",
+            "LeakSamplingBenchmark.slabLargeBatchAllocateFree{leakSampling=16384}"]),
 ]
 
 

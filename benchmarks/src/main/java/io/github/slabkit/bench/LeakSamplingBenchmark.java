@@ -92,6 +92,28 @@ public class LeakSamplingBenchmark {
     return h[BATCH - 1];
   }
 
+  /**
+   * Four magazines' worth (256 with the default magazine of 64), then 256 frees, through the cache; score per
+   * pair. The batch outgrows the thread's two magazines, so the depot's slow path runs in every invocation,
+   * and its call is compiled in whether sampling is on or off: the shape of a program whose magazines are
+   * ever exchanged.
+   */
+  @Benchmark
+  @OperationsPerInvocation(LARGE_BATCH)
+  public long slabLargeBatchAllocateFree() {
+    long[] h = largeHandles;
+    for (int i = 0; i < LARGE_BATCH; i++) {
+      h[i] = slab.allocate();
+    }
+    for (int i = 0; i < LARGE_BATCH; i++) {
+      slab.free(h[i]);
+    }
+    return h[LARGE_BATCH - 1];
+  }
+
+  static final int LARGE_BATCH = 256;
+  private final long[] largeHandles = new long[LARGE_BATCH];
+
   /** {@link #slabBatchAllocateFree()} through the thread's context. */
   @Benchmark
   @OperationsPerInvocation(BATCH)
