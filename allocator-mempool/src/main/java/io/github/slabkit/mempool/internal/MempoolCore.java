@@ -620,6 +620,26 @@ public final class MempoolCore {
    *     object was placed; the refused objects stay in their slots
    */
   public boolean giveBack(long[] hs, int from, int to, boolean countAsFrees) {
+    return giveBack(hs, from, to, countAsFrees, true);
+  }
+
+  /**
+   * {@link #giveBack} for the rollback inside the queue's grant scan ({@link Ticket#tryGrantLocked}, under
+   * the queue lock): it never grants waiters, not even when the backing allocator's {@code free} throws. A
+   * grant scan started there would run inside the scan that called it and could grant the very ticket whose
+   * slots are being emptied, filling them before the caller keeps the refused objects as strays. The outer
+   * scan goes on to the tickets after it, as it does when nothing throws.
+   *
+   * @param hs the handles
+   * @param from first
+   * @param to end, exclusive
+   * @throws RuntimeException as {@link #giveBack}
+   */
+  public void giveBackInGrantScan(long[] hs, int from, int to) {
+    giveBack(hs, from, to, false, false);
+  }
+
+  private boolean giveBack(long[] hs, int from, int to, boolean countAsFrees, boolean mayGrant) {
     if (from >= to) {
       return false;
     }
@@ -660,7 +680,7 @@ public final class MempoolCore {
       counters.addFrees(counters.mine(), placed);
     }
     if (first != null) {
-      if (wake || strayWake) {
+      if (mayGrant && (wake || strayWake)) {
         queue.grantWaiters();
       }
       throw first;

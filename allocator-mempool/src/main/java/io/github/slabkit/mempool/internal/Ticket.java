@@ -280,7 +280,7 @@ public final class Ticket {
         // a newcomer took between the check and the take: give back what this scan took
         for (int j = 0; j < i; j++) {
           try {
-            pools[j].giveBack(handles, offsets[j], offsets[j] + counts[j], false);
+            pools[j].giveBackInGrantScan(handles, offsets[j], offsets[j] + counts[j]);
           } catch (RuntimeException e) {
             // Not this thread's to report (it may be any pool's free granting waiters), and the slots must be
             // empty for the next grant: the refused objects become the pool's strays.
