@@ -150,6 +150,13 @@ class MempoolLocalTest {
     }
   }
 
+  /**
+   * Steady-state allocations and frees through a pool's context allocate nothing on the heap. As in the
+   * slab cache's SlabLocalTest: the warm-up runs the very calls measured ({@code tryAllocate} and {@code
+   * allocate}), and the figure is the least of three passes, so a one-time allocation (a deoptimization that
+   * rematerializes an object, a lazy initialization) does not fail it while per-call garbage (64 KB a pass
+   * at one 16-byte object per hundred calls) still does.
+   */
   @Test
   void aContextsPairsAllocateNoGarbage() {
     try (SlabCache cache = SlabCache.builder("ml-garbage-cache").objectSize(32).build();
@@ -157,26 +164,29 @@ class MempoolLocalTest {
         MempoolLocal local = pool.local()) {
       long[] batch = new long[100];
       for (int round = 0; round < 2_000; round++) {
-        for (int i = 0; i < batch.length; i++) {
-          batch[i] = local.allocate();
-        }
-        for (long h : batch) {
-          local.free(h);
-        }
+        churn(local, batch, round);
       }
       long probe = Garbage.allocatedBytes();
       long calibration = Garbage.allocatedBytes() - probe;
-      long before = Garbage.allocatedBytes();
-      for (int round = 0; round < 2_000; round++) {
-        for (int i = 0; i < batch.length; i++) {
-          batch[i] = local.tryAllocate();
+      long least = Long.MAX_VALUE;
+      for (int pass = 0; pass < 3 && least >= 4_096; pass++) {
+        long before = Garbage.allocatedBytes();
+        for (int round = 0; round < 2_000; round++) {
+          churn(local, batch, round);
         }
-        for (long h : batch) {
-          local.free(h);
-        }
+        least = Math.min(least, Garbage.allocatedBytes() - before - calibration);
       }
-      long garbage = Garbage.allocatedBytes() - before - calibration;
-      assertTrue(garbage < 4_096, "200,000 calls allocated " + garbage + " B");
+      assertTrue(least < 4_096, "200,000 calls allocated " + least + " B in the least of three passes");
+    }
+  }
+
+  /** One round: the batch through {@code tryAllocate} on even rounds, {@code allocate} on odd ones, then freed. */
+  private static void churn(MempoolLocal local, long[] batch, int round) {
+    for (int i = 0; i < batch.length; i++) {
+      batch[i] = (round & 1) == 0 ? local.tryAllocate() : local.allocate();
+    }
+    for (long h : batch) {
+      local.free(h);
     }
   }
 }

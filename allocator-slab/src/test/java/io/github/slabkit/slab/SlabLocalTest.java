@@ -239,31 +239,42 @@ class SlabLocalTest {
     assertTrue(local.isClosed());
   }
 
+  /**
+   * Steady-state allocations and frees through a context allocate nothing on the heap. The warm-up runs the
+   * very calls measured ({@code tryAllocate} and {@code allocate}, and the slow paths of a batch larger than
+   * the magazines). The figure is the least of three passes: a one-time allocation (a deoptimization that
+   * rematerializes a scalar-replaced object, a lazy initialization) is not garbage per call, and a CI run
+   * once failed on 4,968 B in the only pass when the warm-up had not run {@code tryAllocate}. Per-call
+   * garbage shows in every pass: one 16-byte object per hundred calls is 64 KB a pass.
+   */
   @Test
   void aContextsPairsAllocateNoGarbage() {
     try (SlabCache c = cache("local-garbage"); SlabLocal local = c.local()) {
       long[] batch = new long[200];
       for (int round = 0; round < 2_000; round++) { // warm up, and exercise the depot and slab slow paths
-        for (int i = 0; i < batch.length; i++) {
-          batch[i] = local.allocate();
-        }
-        for (long h : batch) {
-          local.free(h);
-        }
+        churn(local, batch, round);
       }
       long probe = Garbage.allocatedBytes();
       long calibration = Garbage.allocatedBytes() - probe;
-      long before = Garbage.allocatedBytes();
-      for (int round = 0; round < 2_000; round++) {
-        for (int i = 0; i < batch.length; i++) {
-          batch[i] = local.tryAllocate();
+      long least = Long.MAX_VALUE;
+      for (int pass = 0; pass < 3 && least >= 4_096; pass++) {
+        long before = Garbage.allocatedBytes();
+        for (int round = 0; round < 2_000; round++) {
+          churn(local, batch, round);
         }
-        for (long h : batch) {
-          local.free(h);
-        }
+        least = Math.min(least, Garbage.allocatedBytes() - before - calibration);
       }
-      long garbage = Garbage.allocatedBytes() - before - calibration;
-      assertTrue(garbage < 4_096, "400,000 calls allocated " + garbage + " B");
+      assertTrue(least < 4_096, "400,000 calls allocated " + least + " B in the least of three passes");
+    }
+  }
+
+  /** One round: the batch through {@code tryAllocate} on even rounds, {@code allocate} on odd ones, then freed. */
+  private static void churn(SlabLocal local, long[] batch, int round) {
+    for (int i = 0; i < batch.length; i++) {
+      batch[i] = (round & 1) == 0 ? local.tryAllocate() : local.allocate();
+    }
+    for (long h : batch) {
+      local.free(h);
     }
   }
 }
