@@ -26,14 +26,16 @@ class GrantScanGiveBackTest {
   /**
    * A pool whose reserve of one is empty and whose backing is exhausted, the pool's objects all held; and
    * two objects {@code x}, {@code y} taken from the backing directly, never counted by the pool, as the
-   * objects a grant scan rolls back are not.
+   * objects a grant scan rolls back are not, and two more, {@code s1}, {@code s2}, to make strays of.
    */
-  private record Drained(Mempool pool, FaultyAllocator backing, List<Long> held, long x, long y) {}
+  private record Drained(Mempool pool, FaultyAllocator backing, List<Long> held, long x, long y, long s1, long s2) {}
 
   private static Drained drained(String name) {
-    FaultyAllocator backing = new FaultyAllocator(name, 6);
+    FaultyAllocator backing = new FaultyAllocator(name, 8);
     long x = backing.allocate();
     long y = backing.allocate();
+    long s1 = backing.allocate();
+    long s2 = backing.allocate();
     // A wait timeout and a claim window far beyond the test: the waiter retries and scans by itself only at
     // once and then after 60 s, so within the test only another thread's grant scan can serve it.
     ReservationDomain domain = ReservationDomain.create(name, Duration.ofSeconds(60));
@@ -42,7 +44,7 @@ class GrantScanGiveBackTest {
     List<Long> held = ReservationFixtures.drain(pool);
     assertEquals(4, held.size());
     assertEquals(0, pool.reserveLevel());
-    return new Drained(pool, backing, held, x, y);
+    return new Drained(pool, backing, held, x, y, s1, s2);
   }
 
   /** Starts a timed allocation that queues, and returns once it is queued and parked. */
@@ -87,6 +89,8 @@ class GrantScanGiveBackTest {
     for (long h : d.held()) {
       d.pool().free(h);
     }
+    d.backing().free(d.s1());
+    d.backing().free(d.s2());
     d.pool().close(); // returns the reserve and the stray
     assertEquals(0, d.backing().live(), "nothing lost: the stray went back at close");
   }
@@ -110,9 +114,43 @@ class GrantScanGiveBackTest {
     for (long h : d.held()) {
       d.pool().free(h);
     }
+    d.backing().free(d.s1());
+    d.backing().free(d.s2());
     d.pool().close();
     assertEquals(0, d.backing().live(), "nothing lost");
     assertNotEquals(ObjectAllocator.NO_HANDLE, x);
     assertTrue(t.getState() == Thread.State.TERMINATED);
+  }
+
+  /**
+   * The strays a give-back retries first are returned by a give-back of their own: inside a grant scan it
+   * must not grant either. Here the retried stray s1 refills the reserve while a ticket waits, and s2 is
+   * refused: a granting retry would hand s1 to the waiter from inside the scan.
+   */
+  @Test
+  void theStraysRetriedInsideAGrantScanGrantNoWaiterEither() throws Exception {
+    Drained d = drained("strays-in-scan");
+    d.pool().core().keepStrays(new long[] {d.s1(), d.s2()}, 0, 2);
+    AtomicLong got = new AtomicLong();
+    Thread t = waiter(d.pool(), got);
+    long[] slots = {d.x()};
+    d.backing().throwOnFreeAfter(0);
+    assertThrows(IllegalStateException.class, () -> d.pool().core().giveBackInGrantScan(slots, 0, 1));
+    assertEquals(1, d.pool().reserveLevel(), "the reserve keeps the retried stray: no scan handed it out");
+    assertEquals(d.x(), slots[0], "x was refused (the reserve was full again): it stays in its slot");
+    Thread.sleep(200);
+    assertEquals(-2, got.get(), "no grant scan ran: the waiter still waits");
+
+    d.pool().core().keepStrays(slots, 0, 1);
+    d.backing().heal();
+    t.interrupt();
+    Waiting.join(t);
+    assertEquals(-1, got.get(), "the interrupted waiter took nothing");
+    for (long h : d.held()) {
+      d.pool().free(h);
+    }
+    d.backing().free(d.y());
+    d.pool().close(); // returns the reserve (s1) and the strays (s2, x)
+    assertEquals(0, d.backing().live(), "nothing lost");
   }
 }

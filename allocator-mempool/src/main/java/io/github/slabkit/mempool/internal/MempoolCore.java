@@ -643,7 +643,7 @@ public final class MempoolCore {
     if (from >= to) {
       return false;
     }
-    boolean strayWake = anyStrays && retryStrays();
+    boolean strayWake = anyStrays && retryStrays(mayGrant);
     if (poison) {
       for (int k = from; k < to; k++) {
         if (hs[k] != ObjectAllocator.NO_HANDLE) {
@@ -718,9 +718,11 @@ public final class MempoolCore {
    * Returns the strays as any give-back does (the reserve first); those refused again stay strays. Their
    * first refusal was reported to the caller whose give-back met it, so a second one is not reported again.
    *
+   * @param mayGrant whether the retry's give-back may grant waiters when it throws: false inside a grant scan
+   *     (see {@link #giveBackInGrantScan}), as for the give-back that retries them
    * @return whether the reserve grew while tickets wait (the caller's give-back reports it to its caller)
    */
-  private boolean retryStrays() {
+  private boolean retryStrays(boolean mayGrant) {
     long[] batch;
     int n;
     synchronized (strayLock) {
@@ -730,9 +732,9 @@ public final class MempoolCore {
       anyStrays = false;
     }
     try {
-      return giveBack(batch, 0, n, false);
+      return giveBack(batch, 0, n, false, mayGrant);
     } catch (RuntimeException again) {
-      keepStrays(batch, 0, n); // giveBack granted waiters before it threw, if the reserve grew
+      keepStrays(batch, 0, n); // giveBack granted waiters before it threw if it may and the reserve grew
       return false;
     }
   }
