@@ -299,15 +299,6 @@ public final class StateAllocator {
   }
 
   /**
-   * Returns how many states the pool refused and the tree still keeps.
-   *
-   * @return the number of strays
-   */
-  public int strays() {
-    return strayCount;
-  }
-
-  /**
    * Ends an operation, or a step before it waits: what it still holds goes to the stash or the pool.
    *
    * @param op the operation
@@ -333,15 +324,6 @@ public final class StateAllocator {
       stash[i] = 0;
       release(h);
     }
-  }
-
-  /**
-   * Returns the pool.
-   *
-   * @return the pool
-   */
-  public ObjectAllocator pool() {
-    return pool;
   }
 
   /**
