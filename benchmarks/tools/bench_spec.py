@@ -62,7 +62,7 @@ TABLES = [
         ("**SlabCache allocateBulk/freeBulk 64**", f"{B}.slabAllocateBulkFreeBulk"),
         ("**SlabLocal allocate x64, free x64**", f"{B}.slabLocalAllocateFree"),
         ("**SlabLocal allocateBulk/freeBulk 64**", f"{B}.slabLocalAllocateBulkFreeBulk"),
-        ("SlabCache x64 with mempool_free's load-load fence before each free (the fenced floor)",
+        ("SlabCache x64 with mempool_free's load-load fence after each free (the fenced floor)",
          f"{B}.slabFencedAllocateFree"),
         ("Netty pooled, plain thread", f"{B}.nettyPooled"),
         ("Netty pooled, event-loop thread", f"{B}.nettyPooledEventLoop"),
@@ -87,7 +87,7 @@ TABLES = [
                                      "nettyPooledEventLoop", "nettyPooledEventLoop:nettyElConsumer")]),
     Table("mempool-pair", [
         ("bare SlabCache allocate/free", f"{M}.bareSlabAllocateFree"),
-        ("bare SlabCache allocate/free with mempool_free's load-load fence (the fenced floor)",
+        ("bare SlabCache allocate/free with mempool_free's load-load fence after the free (the fenced floor)",
          f"{M}.bareSlabFencedAllocateFree"),
         ("**Mempool allocate/free, backing succeeds**", f"{M}.mempoolAllocateFree"),
         ("**Mempool tryAllocate/free, backing succeeds**", f"{M}.mempoolTryAllocateFree"),

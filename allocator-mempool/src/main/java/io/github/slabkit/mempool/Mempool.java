@@ -729,9 +729,12 @@ public final class Mempool implements ObjectAllocator {
    * Frees an object. If the reserve is below {@code minNr}, the backing allocator's {@link
    * ObjectAllocator#checkHandle checkHandle} vets the handle, and the object refills the reserve and is
    * offered to the oldest waiter that it now satisfies. Otherwise the object goes back to the backing
-   * allocator's {@code free}, which validates it (a slab cache's magazine push). A free never waits for
-   * memory and never needs any. Actions before this call happen-before the return of the allocation that
-   * next hands the object out, on any thread.
+   * allocator's {@code free}, which validates it (a slab cache's magazine push). If the reserve is found
+   * below {@code minNr} only after that (a take from the reserve raced this free, or the handle reached this
+   * thread through a data race), the free takes one object back from the backing allocator without waiting,
+   * normally the one it just freed, into the reserve. A free never waits for memory and never needs any.
+   * Actions before this call happen-before the return of the allocation that next hands the object out, on
+   * any thread.
    *
    * <p>A double free is refused when the backing allocator detects double frees, as a slab cache does,
    * wherever either free would put the object: an object in the reserve is {@linkplain ObjectAllocator#stash

@@ -97,7 +97,7 @@ public class AllocBatchBenchmark {
   }
 
   /**
-   * {@link #slabAllocateFree()} with the mempool free's load-load fence before each free and nothing else of
+   * {@link #slabAllocateFree()} with the mempool free's load-load fence after each free and nothing else of
    * the mempool: the floor of a fenced mempool batch (see {@code MempoolBenchmark.bareSlabFencedAllocateFree}).
    */
   @Benchmark
@@ -108,8 +108,8 @@ public class AllocBatchBenchmark {
       h[i] = slab.allocate();
     }
     for (int i = 0; i < BATCH; i++) {
-      VarHandle.loadLoadFence();
       slab.free(h[i]);
+      VarHandle.loadLoadFence();
     }
     return h[BATCH - 1];
   }

@@ -521,12 +521,9 @@ public final class MempoolCore {
    */
   public void free(long h) {
     checkOpen("free");
-    // Everything the free needs is loaded before the reserve test's load-load fence, which makes the JIT
-    // reload whatever it loads after it: the thread's counters (the allocation's lookup, when the JIT sees
-    // both) and the backing allocator (and its type check) stay in registers.
     PoolCounters.ThreadCounters cell = counters.mine();
     ObjectAllocator b = backing;
-    if (reserve.looksBelowMin() && refillWith(h)) {
+    if (reserve.looksBelowMinUnfenced() && refillWith(h)) {
       counters.addFrees(cell, 1);
       return;
     }
@@ -536,6 +533,9 @@ public final class MempoolCore {
       throw refused(h, e);
     }
     counters.addFrees(cell, 1);
+    if (reserve.looksBelowMin()) {
+      refillAfterFree(); // the first test missed a take (see Reserve's "Memory ordering"), or a take raced it
+    }
   }
 
   /**
@@ -549,7 +549,7 @@ public final class MempoolCore {
    */
   public void free(long h, LocalAllocator backingLocal, PoolCounters.ThreadCounters cell) {
     // The context checked that the pool is open; a close racing this free is the backing's to refuse.
-    if (reserve.looksBelowMin() && refillWith(h)) {
+    if (reserve.looksBelowMinUnfenced() && refillWith(h)) {
       cell.addFree();
       return;
     }
@@ -559,6 +559,56 @@ public final class MempoolCore {
       throw refused(h, e);
     }
     cell.addFree();
+    if (reserve.looksBelowMin()) {
+      refillAfterFree(); // as in free(long)
+    }
+  }
+
+  /**
+   * The free gave its object to the backing allocator, and the fenced test after it finds the reserve below
+   * {@code minNr}: the unfenced test before it read a level older than the take of the very object freed
+   * (a handle that travelled through a data race), or another thread took from the reserve in between.
+   * Takes one object back from the backing allocator without waiting or reclaim (on a slab cache, the one
+   * just freed, from the top of the thread's magazine) into the reserve, as the free would have put its own,
+   * and wakes waiters. If the backing allocator has none left (another thread took it in between), the next
+   * free refills the reserve instead. Never throws: the free is done whatever happens here.
+   */
+  private void refillAfterFree() {
+    long x;
+    try {
+      x = backing.tryAllocate();
+    } catch (RuntimeException e) {
+      return; // closed under the pool: nothing was taken
+    }
+    if (x == ObjectAllocator.NO_HANDLE) {
+      return;
+    }
+    if (stashQuietly(x)) {
+      enteringReserve(x);
+      int r = reserve.put(x, false);
+      if (r == Reserve.KEPT_WAKE) {
+        queue.grantWaiters();
+      }
+      if (r != Reserve.NOT_KEPT) {
+        return;
+      }
+      backing.unstash(x); // the reserve filled up in between: x goes back
+    }
+    try {
+      backing.free(x);
+    } catch (RuntimeException e) {
+      keepStrays(new long[] {x}, 0, 1); // returned at the next give-back or at close
+    }
+  }
+
+  /** Stashes a fresh object; false if the backing allocator refused (only a misbehaving one does). */
+  private boolean stashQuietly(long x) {
+    try {
+      backing.stash(x);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -25,32 +25,42 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Memory ordering</h2>
  * {@code level} and {@code minNr} are written only under the monitor, with opaque stores (the kernel's
- * {@code WRITE_ONCE}), and read under it plainly or, on the free fast path, without it by an opaque load
- * ({@code READ_ONCE}) in {@link #looksBelowMin()}. That unlocked test decides whether a freed object goes to
- * the reserve. It must not miss: if {@code level + takenFromReserve == minNr} it must see {@code level <
- * minNr}, or an object taken from the reserve is never given back to it and a waiter on an empty reserve may
- * wait a whole {@code waitTimeout} although frees happen. It suffices that the level a freeing thread reads
- * is not older than the decrement that took the very object it frees (Tejun Heo's argument in
- * {@code mempool_free()}: any later decrement is either seen too, or was followed by an increment back to
- * {@code minNr}, after which the same holds for the objects allocated then).
+ * {@code WRITE_ONCE}), and read under it plainly or, on the free path, without it: by plain loads in
+ * {@link #looksBelowMinUnfenced()}, then by opaque loads ({@code READ_ONCE}) behind a fence in {@link
+ * #looksBelowMin()}. Those unlocked tests
+ * decide whether a freed object goes to the reserve. Together they must not miss: if {@code level +
+ * takenFromReserve == minNr}, the free must refill the reserve, or an object taken from the reserve is never
+ * given back to it and a waiter on an empty reserve may wait a whole {@code waitTimeout} although frees
+ * happen. It suffices that some level the freeing thread reads is not older than the decrement that took
+ * the very object it frees (Tejun Heo's argument in {@code mempool_free()}: any later decrement is either
+ * seen too, or was followed by an increment back to {@code minNr}, after which the same holds for the objects
+ * allocated then).
  * <ul>
  *   <li>If the handle reached the freeing thread with a happens-before edge (any {@code java.util.concurrent}
- *       hand-off, a lock, a volatile), the decrement happens-before the opaque load, which therefore returns
- *       it or a later value (JLS 17.4.5, happens-before consistency; opaque loads are also coherent).
+ *       hand-off, a lock, a volatile), the decrement happens-before the first, unfenced test, which therefore
+ *       reads it or a later value (JLS 17.4.5, happens-before consistency, which binds plain reads too).
  *   <li>A handle can also travel through a data race (a plain field another thread polls). Then the Java
- *       memory model alone does not order the decrement before the freeing thread's load of the level. The
+ *       memory model alone does not order the decrement before the freeing thread's loads of the level. The
  *       kernel has this fringe case and pairs an {@code smp_wmb()} after taking from the reserve with an
- *       {@code smp_rmb()} at the start of {@code mempool_free()}. We do the same: {@link
- *       VarHandle#storeStoreFence()} after every take ({@link #publishTaken()}: the store of the level is
- *       ordered before the caller's later store of the handle) and {@link VarHandle#loadLoadFence()} before
- *       the unlocked load (the caller's load of the handle is ordered before the load of the level). On x86
- *       both fences compile to nothing but forbid the compiler to reorder. jcstress proves the pair
- *       ({@code MempoolRacyPublicationFreeTest}).
+ *       {@code smp_rmb()} at the start of {@code mempool_free()}. We pair {@link VarHandle#storeStoreFence()}
+ *       after every take ({@link #publishTaken()}: the store of the level is ordered before the caller's
+ *       later store of the handle) with {@link VarHandle#loadLoadFence()} before the second test
+ *       ({@link #looksBelowMin()}: the caller's load of the handle is ordered before the load of the level).
+ *       The second test runs after the backing allocator's free, not before it as the kernel's does: the
+ *       fence costs nothing there (see {@link #looksBelowMin()}). When the first test answered "full" and
+ *       the second finds the reserve below {@code minNr}, the free takes one object back from the backing
+ *       allocator into the reserve ({@code MempoolCore.refillAfterFree}), normally the one it just freed.
+ *       The one weaker case: if another thread takes that object from the backing allocator in between,
+ *       the reserve stays short until the next free, where the kernel would have kept the object.
+ *       jcstress checks the pair ({@code MempoolRacyPublicationFreeTest}).
  * </ul>
- * The same fence pair covers the backing allocator's double-free mark, which {@link #takeOne} clears
- * ({@code unstash}) before the store-store fence and a free reads after the load-load fence: a thread that
- * got the handle through a race never finds the object still marked as stashed and refuses it as a double
- * free ({@code MempoolRacyPublicationFreeTest} fails with an exception if it does).
+ * The backing allocator's double-free mark, which {@link #takeOne} clears ({@code unstash}) before the
+ * store-store fence, is read by the backing allocator's free before the load-load fence. That read is
+ * ordered after the caller's load of the handle all the same: its address is computed from the handle (an
+ * address dependency, which every processor the JDK runs on keeps, and which a compiler cannot break because
+ * it cannot load from an address before it knows it; the kernel's {@code rcu_dereference} rests on the
+ * same). So a thread that got the handle through a race never finds the object still marked as stashed and
+ * refuses it as a double free ({@code MempoolRacyPublicationFreeTest} fails with an exception if it does).
  * The re-check under the monitor makes the decision exact; the unlocked test only spares the monitor when
  * the reserve is full. Claims, {@code waiters} and {@code closed} are written under the queue lock and this
  * monitor, and read under this monitor.
@@ -124,19 +134,39 @@ final class Reserve {
   }
 
   /**
-   * The unlocked test of the free path: does the reserve look below {@code minNr}? Preceded by the
-   * {@code smp_rmb()} of the ordering argument above.
+   * The unlocked test of the free path, first form: does the reserve look below {@code minNr}? Two plain
+   * loads, no fence. Exact enough whenever the freed handle reached the caller with a happens-before edge
+   * (happens-before consistency holds for plain reads too, JLS 17.4.5). It may answer "full" wrongly when the
+   * handle travelled through a data race, or when the JIT reused an earlier read of the level (a plain load
+   * may be hoisted out of a loop of frees, which an opaque one may not), so a free that this test sends to
+   * the backing allocator asks {@link #looksBelowMin()} again after that free (see "Memory ordering").
    *
-   * <p>The fence is on every free, as in the kernel, and cannot be kept for a rarer branch: only a stale
-   * "full" answer is harmful ("below" is re-checked under the monitor), and "full" is the common answer, so a
-   * fence-free first read would need the fence and a second read exactly when the reserve is full. Nor can it
-   * follow the backing allocator's free, which reads the stash mark the fence also orders. On x86 it emits no
-   * instruction, but the JIT reloads every field read after it (a whole-memory barrier, as the kernel's
-   * {@code barrier()}): callers load what they need before calling this.
+   * <p>Plain, not opaque: the JIT (C2) brackets every opaque access made through a {@code VarHandle} with a
+   * compiler barrier that makes it reload every field read after it, so two opaque loads before the backing
+   * allocator's free cost as much as the fence (about four nanoseconds, a third of a mempool pair over a
+   * slab cache, whose free loses what it could keep from the allocation).
+   */
+  boolean looksBelowMinUnfenced() {
+    return level < minNr;
+  }
+
+  /** The second test's loads: opaque, so that a loop of frees re-reads them every time. */
+  private boolean looksBelowMinOpaque() {
+    return (int) LEVEL.getOpaque(this) < (int) MIN_NR.getOpaque(this);
+  }
+
+  /**
+   * The unlocked test, fenced: the {@code smp_rmb()} of the ordering argument above, then the two opaque
+   * loads. On x86 the fence emits no instruction, but the JIT reloads every field read after it (a
+   * whole-memory barrier, as the kernel's {@code barrier()}). Before a slab cache's free that reload costs
+   * about four nanoseconds, a third of a mempool pair (the free's thread lookup and magazine are loaded again
+   * instead of being kept from the allocation); after the free, at the end of the operation, it costs
+   * nothing measurable. So the free path calls it last ({@link MempoolCore#free(long)}); the bulk give-back
+   * calls it first.
    */
   boolean looksBelowMin() {
     VarHandle.loadLoadFence(); // smp_rmb(): the caller's load of the handle before the load of level
-    return (int) LEVEL.getOpaque(this) < (int) MIN_NR.getOpaque(this);
+    return looksBelowMinOpaque();
   }
 
   /** The {@code smp_wmb()} after a take: the store of level before the caller's store of the handle. */

@@ -20,8 +20,10 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * taken from the reserve, even when the handle reached the freeing thread through a data race (a plain field,
  * no happens-before edge). The kernel pairs {@code smp_wmb()} after taking from the reserve with
  * {@code smp_rmb()} at the start of {@code mempool_free()}; the mempool pairs a store-store fence after the
- * take with a load-load fence before the unlocked load. Lincheck's sequentially consistent model cannot see
- * this case.
+ * take with a load-load fence before its second unlocked test, which follows the backing allocator's free
+ * (a free whose first, unfenced test read a stale "full" takes an object back from the backing allocator
+ * into the reserve). Here the freeing thread's magazine holds R once it freed it, so the object taken back
+ * is R. Lincheck's sequentially consistent model cannot see this case.
  *
  * <p>The pool ({@code minNr = 1}) sits on a slab cache that cannot grow and has no free object; its reserve
  * holds R. Actor 1 allocates (it gets R from the reserve, the level drops to 0) and stores the handle into a
