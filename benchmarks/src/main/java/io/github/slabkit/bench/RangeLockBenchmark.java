@@ -90,6 +90,20 @@ public class RangeLockBenchmark {
     }
   }
 
+  /** The slots of the workload alone, for {@link #slotChoice}. */
+  @State(Scope.Thread)
+  public static class SlotsOnly {
+    @Param({"0", "100000"})
+    public int ranges;
+
+    SlotRanges slots;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      slots = new SlotRanges(ranges, 42);
+    }
+  }
+
   /** For scale: one plain lock. */
   @State(Scope.Thread)
   public static class PlainLock {
@@ -123,6 +137,16 @@ public class RangeLockBenchmark {
     try (LockedRange r = s.tree.lock(s.slots.start(slot), s.slots.end(slot), s.holder)) {
       return r.end();
     }
+  }
+
+  /**
+   * (control) The workload's own cost in {@link #slabkitLockUnlock}: the choice of a random empty slot and its
+   * range, with no lock taken. The structures' figures include it; {@link #reentrantLock} does not.
+   */
+  @Benchmark
+  public long slotChoice(SlotsOnly s) {
+    int slot = s.slots.peekEmpty();
+    return s.slots.start(slot) ^ s.slots.end(slot);
   }
 
   @Benchmark
