@@ -157,6 +157,8 @@ TABLES = [
         ("**Slabkit ExtentTree lock/unlock, 100,000 locked ranges**", f"{R}.slabkitLockUnlock{{ranges=100000}}"),
         ("Guava range-lock table, 100,000 locked ranges", f"{R}.guavaRangeLockTable{{ranges=100000}}"),
         ("ReentrantLock lock+unlock (scale)", f"{R}.reentrantLock"),
+        ("(control: the workload's slot choice alone, empty table)", f"{R}.slotChoice{{ranges=0}}"),
+        ("(control: the workload's slot choice alone, 100,000 locked ranges)", f"{R}.slotChoice{{ranges=100000}}"),
     ], [("Guava table", f"{R}.guavaRangeLockTable{{ranges=*}}"), ("ReentrantLock", f"{R}.reentrantLock")]),
     Table("kmalloc-pair", [
         ("**Kmalloc allocate/free, random 16 B-4 KiB**", f"{K}.kmallocAllocateFree"),

@@ -274,6 +274,8 @@ TARGETS = [
     within(13, "lock+unlock, empty tree: ≤ 2x ReentrantLock",
            f"{R}.slabkitLockUnlock{{ranges=0,structure=btree}}", f"{R}.reentrantLock", 2),
     below(13, "lock+unlock, 100k locked ranges: ≤ 100 ns", f"{R}.slabkitLockUnlock{{ranges=100000,structure=btree}}", 100),
+    report(13, "(control, not a target) the lock+unlock workload's own cost (random slot and its range), inside the two rows above",
+           [f"{R}.slotChoice{{ranges=0}}", f"{R}.slotChoice{{ranges=100000}}"]),
     faster(13, "reader beside a writer keeps ≥ 80% of its throughput alone", READER_BESIDE + "{ranges=100000,structure=btree}", READER_ALONE + "{ranges=100000,structure=btree}", 0.8),
     faster(13, "(control, not a target) a reader beside a writer of another tree, same size: the same 80% bar", READER_CONTROL + "{ranges=100000,structure=btree}", READER_ALONE + "{ranges=100000,structure=btree}", 0.8),
     faster(13, "(control, not a target) the reader beside the writer of its tree vs beside the writer of another", READER_BESIDE + "{ranges=100000,structure=btree}", READER_CONTROL + "{ranges=100000,structure=btree}", 0.8),
