@@ -71,12 +71,7 @@ class FreeRefillsAfterTheBackingFreeTest {
     assertEquals(1, d.pool().reserveLevel(), "the free took an object back from the backing into the reserve");
     assertEquals(0, d.backing().tryAllocate(), "the object taken back is the one freed: the backing is empty");
     assertEquals(4, d.test().live(), "3 held (2 + the one taken), 1 in the reserve: nothing lost");
-    d.pool().free(taken[0]);
-    for (long x : d.held()) {
-      d.pool().free(x);
-    }
-    d.pool().close();
-    assertEquals(0, d.test().live(), "everything went back to the backing allocator at close");
+    freeAllAndClose(d, taken[0]);
   }
 
   @Test
@@ -90,12 +85,7 @@ class FreeRefillsAfterTheBackingFreeTest {
     }
     assertNotEquals(0, taken[0]);
     assertEquals(1, d.pool().reserveLevel(), "the context's free took an object back into the reserve");
-    d.pool().free(taken[0]);
-    for (long x : d.held()) {
-      d.pool().free(x);
-    }
-    d.pool().close();
-    assertEquals(0, d.test().live(), "nothing lost");
+    freeAllAndClose(d, taken[0]);
   }
 
   @Test
@@ -111,12 +101,17 @@ class FreeRefillsAfterTheBackingFreeTest {
     long next = d.held().remove(0);
     d.pool().free(next);
     assertEquals(1, d.pool().reserveLevel(), "the next free refilled the reserve");
-    d.pool().free(taken[0]);
     d.test().free(taken[1]);
+    freeAllAndClose(d, taken[0]);
+  }
+
+  /** Frees {@code taken} and every held object to the pool, closes it, and checks that nothing was lost. */
+  private static void freeAllAndClose(Drained d, long taken) {
+    d.pool().free(taken);
     for (long x : d.held()) {
       d.pool().free(x);
     }
     d.pool().close();
-    assertEquals(0, d.test().live(), "nothing lost");
+    assertEquals(0, d.test().live(), "every object went back to the backing allocator: nothing lost");
   }
 }
