@@ -32,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Nothing lost when the pool throws.</b> If the state pool's allocation throws, the operation
  *       stops at a consistent point holding nothing (a lock undoes its prefix) and rethrows. If its {@code
  *       free} throws, the operation does not fail for it and does not stop half-way: the tree keeps the
- *       state and offers it again at every later operation; {@link #close()} reports those still refused.
+ *       state and offers it again at every later operation; {@link #statistics()} counts those it holds
+ *       ({@link ExtentTreeStatistics#strayStates()}), and {@link #close()} reports those still refused.
  *   <li><b>No hold-and-wait.</b> No operation waits for memory or for a range lock while it holds part of
  *       a range or a state it allocated: {@link #lock} undoes the prefix it locked before it waits, then
  *       retries the whole range. The wait-for argument is in the {@link io.github.slabkit.extent package

@@ -12,6 +12,11 @@ package io.github.slabkit.extent;
  * @param memoryWaits how many times an operation found no state at hand and waited for one
  * @param prefixUndos how many times a lock undid the prefix it had locked before waiting
  * @param poolAllocations how many states came from the pool rather than from the spare states
+ * @param strayStates states the pool refused to take back (its {@code free} threw), which the tree holds and
+ *     offers again at every later give-back and at {@code close()}; not 0 means the pool refuses frees, and
+ *     {@code close()} will report those it still refuses then
+ * @param refusedFrees how many states' frees the pool refused (a stray it refuses again when offered again
+ *     is not counted again)
  */
 public record ExtentTreeStatistics(
     long states,
@@ -22,4 +27,6 @@ public record ExtentTreeStatistics(
     long lockWakeups,
     long memoryWaits,
     long prefixUndos,
-    long poolAllocations) {}
+    long poolAllocations,
+    int strayStates,
+    long refusedFrees) {}

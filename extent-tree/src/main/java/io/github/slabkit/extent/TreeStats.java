@@ -28,7 +28,9 @@ final class TreeStats {
           core.waiters.wakeups(),
           core.alloc.memoryWaits(),
           core.locker.prefixUndos(),
-          core.alloc.poolAllocations());
+          core.alloc.poolAllocations(),
+          core.alloc.strayCount(),
+          core.alloc.refusedFrees());
     } finally {
       core.lock.unlock();
     }

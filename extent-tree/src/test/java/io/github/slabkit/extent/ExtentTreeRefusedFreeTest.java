@@ -109,12 +109,18 @@ class ExtentTreeRefusedFreeTest {
         }
       }
       String kind = bTree ? "B+tree" : "rb-tree";
+      ExtentTreeStatistics refusing = tree.statistics();
       synchronized (a) {
         assertTrue(a.refusals > 10, kind + ": the pool must have refused frees, refused " + a.refusals);
+        assertTrue(refusing.refusedFrees() > 0 && refusing.refusedFrees() <= a.refusals,
+            kind + ": the statistics count the states refused (" + refusing.refusedFrees() + "), at most every"
+                + " refusal (" + a.refusals + ")");
       }
       a.accept();
       tree.clear(0, Long.MAX_VALUE, ExtentBits.CLEAR_ALL_BITS); // also offers the kept states again
       tree.verify();
+      assertEquals(0, tree.statistics().strayStates(), kind + ": the pool took every stray back");
+      assertEquals(refusing.refusedFrees(), tree.statistics().refusedFrees(), kind + ": no new refusal");
       tree.close();
       assertEquals(0, a.a.live(), kind + ": every state goes back once the pool takes frees again");
     }
@@ -131,6 +137,11 @@ class ExtentTreeRefusedFreeTest {
       a.refuseAll();
       tree.clear(0, 1000, ExtentBits.DIRTY); // frees every state; none fails
       assertTrue(tree.isEmpty());
+      ExtentTreeStatistics st = tree.statistics();
+      assertTrue(st.strayStates() > 0, "the refused states are strays: " + st);
+      // The B+tree keeps its emptied root leaf (a node from the same pool) until close.
+      assertEquals(a.a.live() - (bTree ? 1 : 0), st.strayStates() + st.spareStates(),
+          "every state still allocated in the pool is a stray or a spare: " + st);
       IllegalStateException e = assertThrows(IllegalStateException.class, tree::close);
       String kind = bTree ? "B+tree" : "rb-tree";
       assertTrue(tree.isClosed(), kind + ": the tree closes even so");

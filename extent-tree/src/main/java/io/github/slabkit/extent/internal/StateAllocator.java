@@ -354,6 +354,26 @@ public final class StateAllocator {
   }
 
   /**
+   * Returns the strays: states the pool refused to take back, held by the tree and offered again at every
+   * give-back and at close.
+   *
+   * @return the count
+   */
+  public int strayCount() {
+    return strayCount;
+  }
+
+  /**
+   * Returns how many states' frees the pool refused; a stray refused again when offered again is not counted
+   * again.
+   *
+   * @return the count
+   */
+  public long refusedFrees() {
+    return refusedFrees;
+  }
+
+  /**
    * Returns how many states came from the pool (not from the stash).
    *
    * @return the count
