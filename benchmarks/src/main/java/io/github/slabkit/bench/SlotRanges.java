@@ -8,7 +8,8 @@ import java.util.SplittableRandom;
  * to a half of the slot, never touching the next slot, so neighbouring ranges never merge). Half the
  * slots are occupied at any time: a set+clear operation sets one empty slot and clears one occupied slot,
  * so every operation inserts one range and removes one, and the structure holds exactly {@code ranges}
- * ranges throughout the run.
+ * ranges throughout the run. Not thread-safe: one thread uses an instance (its random state, its occupied
+ * slots and its last range change with every call).
  */
 final class SlotRanges {
   static final long SPACE = 1L << 32;
