@@ -21,17 +21,35 @@ import org.junit.jupiter.api.Test;
  */
 class FreeRefillsAfterTheBackingFreeTest {
 
-  /** A backing allocator that runs an action inside each free, before and after the real one. */
+  /**
+   * A backing allocator that runs an action inside each free, before and after the real one, and can refuse
+   * the next stashes and frees (a misbehaving one).
+   */
   private static final class HookedBacking extends ForwardingAllocator {
     Runnable beforeFree = () -> {};
     Runnable afterFree = () -> {};
+    int refuseStashes;
+    int refuseFrees;
 
     HookedBacking(ObjectAllocator inner) {
       super(inner);
     }
 
     @Override
+    public void stash(long handle) {
+      if (refuseStashes > 0) {
+        refuseStashes--;
+        throw new IllegalStateException("stash refused on purpose");
+      }
+      super.stash(handle);
+    }
+
+    @Override
     public void free(long handle) {
+      if (refuseFrees > 0) {
+        refuseFrees--;
+        throw new IllegalStateException("free refused on purpose");
+      }
       Runnable b = beforeFree;
       Runnable a = afterFree;
       beforeFree = () -> {};
@@ -86,6 +104,22 @@ class FreeRefillsAfterTheBackingFreeTest {
     assertNotEquals(0, taken[0]);
     assertEquals(1, d.pool().reserveLevel(), "the context's free took an object back into the reserve");
     freeAllAndClose(d, taken[0]);
+  }
+
+  @Test
+  void anObjectTakenBackThatTheBackingRefusesToStashAndToFreeIsKeptAndReturnedAtClose() {
+    Drained d = drained("refill-refused");
+    long[] taken = new long[1];
+    d.backing().beforeFree = () -> taken[0] = d.pool().tryAllocate();
+    d.backing().afterFree = () -> {
+      d.backing().refuseStashes = 1; // the object taken back cannot enter the reserve
+      d.backing().refuseFrees = 1; // nor go back to the backing allocator
+    };
+    long h = d.held().remove(0);
+    d.pool().free(h); // the free itself was done: it does not throw for the take-back
+    assertEquals(0, d.pool().reserveLevel(), "the object taken back did not enter the reserve");
+    assertEquals(4, d.test().live(), "2 held, 1 taken, and the object taken back, which the pool keeps: nothing lost");
+    freeAllAndClose(d, taken[0]); // close returns the kept object
   }
 
   @Test

@@ -462,6 +462,8 @@ public final class MempoolCore {
    * reclaim"; the objects go to the reserve, where the queue grants them.
    *
    * @param max the most objects to add
+   * @throws RuntimeException if the backing allocator refuses to stash or to take back a fresh object (see
+   *     {@link #keepFresh}: the object goes back to it or is kept as a stray)
    */
   public void refill(int max) {
     for (int i = 0; i < max && !closed && reserve.levelOpaque() < reserve.minNrOpaque(); i++) {
@@ -472,21 +474,44 @@ public final class MempoolCore {
         Thread.currentThread().interrupt(); // the waiting loop decides what an interrupt means
         return;
       }
-      if (h == ObjectAllocator.NO_HANDLE) {
+      if (h == ObjectAllocator.NO_HANDLE || keepFresh(h) == Reserve.NOT_KEPT) {
         return;
       }
-      try {
-        backing.stash(h); // a fresh object: refused only by a misbehaving backing allocator
-      } catch (RuntimeException e) {
-        backing.free(h); // not the reserve's: back where it came from, so nothing is lost
-        throw e;
-      }
-      enteringReserve(h);
-      if (reserve.put(h, false) == Reserve.NOT_KEPT) {
-        backing.unstash(h);
-        backing.free(h);
-        return;
-      }
+    }
+  }
+
+  /**
+   * Puts an object just taken from the backing allocator into the reserve, or gives it back if the reserve
+   * is full. Does not grant waiters.
+   *
+   * @param h a fresh object of the backing allocator, not counted as handed out
+   * @return {@link Reserve#put}'s answer; {@link Reserve#NOT_KEPT} when the object went back
+   * @throws RuntimeException if the backing allocator refused to stash the object (it went back first), or
+   *     to take it back; an object it refused to take back is kept as a stray, so nothing is lost
+   */
+  private int keepFresh(long h) {
+    try {
+      backing.stash(h); // a fresh object: refused only by a misbehaving backing allocator
+    } catch (RuntimeException e) {
+      freeOrKeep(h); // not the reserve's: back where it came from
+      throw e;
+    }
+    enteringReserve(h);
+    int r = reserve.put(h, false);
+    if (r == Reserve.NOT_KEPT) {
+      backing.unstash(h);
+      freeOrKeep(h);
+    }
+    return r;
+  }
+
+  /** Frees {@code h} to the backing allocator; if it refuses, keeps it as a stray and rethrows. */
+  private void freeOrKeep(long h) {
+    try {
+      backing.free(h);
+    } catch (RuntimeException e) {
+      keepStrays(new long[] {h}, 0, 1); // returned at the next give-back or at close
+      throw e;
     }
   }
 
@@ -583,31 +608,14 @@ public final class MempoolCore {
     if (x == ObjectAllocator.NO_HANDLE) {
       return;
     }
-    if (stashQuietly(x)) {
-      enteringReserve(x);
-      int r = reserve.put(x, false);
-      if (r == Reserve.KEPT_WAKE) {
-        queue.grantWaiters();
-      }
-      if (r != Reserve.NOT_KEPT) {
-        return;
-      }
-      backing.unstash(x); // the reserve filled up in between: x goes back
-    }
+    int r;
     try {
-      backing.free(x);
+      r = keepFresh(x);
     } catch (RuntimeException e) {
-      keepStrays(new long[] {x}, 0, 1); // returned at the next give-back or at close
+      return; // a misbehaving backing allocator: x went back to it or is a stray; the free is done
     }
-  }
-
-  /** Stashes a fresh object; false if the backing allocator refused (only a misbehaving one does). */
-  private boolean stashQuietly(long x) {
-    try {
-      backing.stash(x);
-      return true;
-    } catch (RuntimeException e) {
-      return false;
+    if (r == Reserve.KEPT_WAKE) {
+      queue.grantWaiters();
     }
   }
 
