@@ -67,16 +67,24 @@ public interface LocalAllocator extends AutoCloseable {
    * @throws IllegalStateException if called from another thread than the owner (where detected), or after
    *     {@link #close()}
    * @throws AllocatorClosedException if the allocator is closed
+   * @throws RuntimeException whatever {@code tryAllocate()} throws; the default frees the objects it had
+   *     taken before rethrowing it, so the caller holds none
    */
   default boolean tryAllocateBulk(long[] dst, int n) {
     Allocators.checkBulk(dst, n);
-    for (int i = 0; i < n; i++) {
-      long h = tryAllocate();
-      if (h == ObjectAllocator.NO_HANDLE) {
-        freeBulk(dst, i);
-        return false;
+    int i = 0;
+    try {
+      for (; i < n; i++) {
+        long h = tryAllocate();
+        if (h == ObjectAllocator.NO_HANDLE) {
+          freeBulk(dst, i);
+          return false;
+        }
+        dst[i] = h;
       }
-      dst[i] = h;
+    } catch (RuntimeException | Error e) {
+      freeAfter(e, dst, i);
+      throw e;
     }
     return true;
   }
@@ -92,6 +100,8 @@ public interface LocalAllocator extends AutoCloseable {
    * @throws IllegalStateException if called from another thread than the owner (where detected), or after
    *     {@link #close()}
    * @throws AllocatorClosedException if the allocator is closed
+   * @throws RuntimeException whatever {@code allocate()} throws; the default frees the objects it had taken
+   *     before rethrowing it, so the caller holds none
    */
   default void allocateBulk(long[] dst, int n) {
     Allocators.checkBulk(dst, n);
@@ -100,9 +110,21 @@ public interface LocalAllocator extends AutoCloseable {
       for (; i < n; i++) {
         dst[i] = allocate();
       }
-    } catch (RuntimeException e) {
-      freeBulk(dst, i);
+    } catch (RuntimeException | Error e) {
+      freeAfter(e, dst, i);
       throw e;
+    }
+  }
+
+  /**
+   * The roll-back of a bulk allocation that exception {@code e} stopped after {@code i} objects: frees them,
+   * so that the caller holds none; a failure of that free is attached to {@code e} as suppressed.
+   */
+  private void freeAfter(Throwable e, long[] dst, int i) {
+    try {
+      freeBulk(dst, i);
+    } catch (RuntimeException | Error f) {
+      e.addSuppressed(f);
     }
   }
 

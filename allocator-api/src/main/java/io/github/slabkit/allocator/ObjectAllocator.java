@@ -145,16 +145,24 @@ public interface ObjectAllocator extends AutoCloseable {
    * @return {@code true} if all {@code n} were allocated; {@code false} if none were (dst is then unchanged
    *     in meaning: its first {@code n} slots hold no handle the caller owns)
    * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws RuntimeException whatever {@code tryAllocate()} throws (e.g. {@link AllocatorClosedException});
+   *     the default frees the objects it had taken before rethrowing it, so the caller holds none
    */
   default boolean tryAllocateBulk(long[] dst, int n) {
     Allocators.checkBulk(dst, n);
-    for (int i = 0; i < n; i++) {
-      long h = tryAllocate();
-      if (h == NO_HANDLE) {
-        freeBulk(dst, i);
-        return false;
+    int i = 0;
+    try {
+      for (; i < n; i++) {
+        long h = tryAllocate();
+        if (h == NO_HANDLE) {
+          freeBulk(dst, i);
+          return false;
+        }
+        dst[i] = h;
       }
-      dst[i] = h;
+    } catch (RuntimeException | Error e) {
+      freeAfter(e, dst, i);
+      throw e;
     }
     return true;
   }
@@ -167,6 +175,8 @@ public interface ObjectAllocator extends AutoCloseable {
    * @param n how many to allocate, {@code 0 <= n <= dst.length}
    * @throws AllocationFailedException if not all could be allocated; none are then held by the caller
    * @throws IllegalArgumentException if {@code n} is negative or larger than {@code dst.length}
+   * @throws RuntimeException whatever {@code allocate()} throws; the default frees the objects it had taken
+   *     before rethrowing it, so the caller holds none
    */
   default void allocateBulk(long[] dst, int n) {
     Allocators.checkBulk(dst, n);
@@ -175,9 +185,21 @@ public interface ObjectAllocator extends AutoCloseable {
       for (; i < n; i++) {
         dst[i] = allocate();
       }
-    } catch (RuntimeException e) {
-      freeBulk(dst, i);
+    } catch (RuntimeException | Error e) {
+      freeAfter(e, dst, i);
       throw e;
+    }
+  }
+
+  /**
+   * The roll-back of a bulk allocation that exception {@code e} stopped after {@code i} objects: frees them,
+   * so that the caller holds none; a failure of that free is attached to {@code e} as suppressed.
+   */
+  private void freeAfter(Throwable e, long[] dst, int i) {
+    try {
+      freeBulk(dst, i);
+    } catch (RuntimeException | Error f) {
+      e.addSuppressed(f);
     }
   }
 
